@@ -1,0 +1,581 @@
+/*
+ * libbooking — appointment booking for C programs.
+ *
+ * This header is the specification of the public API.  The semantics of
+ * slots and bookings are those of DESIGN.md (sections 2-5); where a call's
+ * comment and that text could be read two ways, the comment says which
+ * reading the library implements.
+ *
+ * Conventions (the same for every call):
+ *
+ *  - Every call returns an `int` status: BK_OK (0) or one of the negative
+ *    BK_E* codes below.  Codes are never renumbered or reused.
+ *  - The handle comes first, inputs next, outputs last.  On error, outputs
+ *    are set to NULL / 0 where that is meaningful and stored data is left
+ *    unchanged.
+ *  - After an error, bk_errmsg(db) returns a message naming the field at
+ *    fault ("timezone: unknown zone 'Europe/Berlim'").  Calls that take no
+ *    handle (bk_open, bk_time_*, bk_timezone_valid) leave their message in a
+ *    per-thread slot read with bk_errmsg(NULL).
+ *  - Strings passed in are copied; the library never keeps a caller's
+ *    pointer.  Every object the library hands out has its own free
+ *    function, which accepts NULL.
+ *  - Structs that cross the ABI start with `unsigned int version`.  Fill
+ *    them from their *_INIT macro (or bk_*_init()) so that the version is
+ *    right; the library rejects a version it does not know with BK_EINVAL.
+ *    Records the library returns carry the version they were built with.
+ *    New members are only ever appended.
+ *  - Threads: a bk_db is used by one thread at a time.  Separate handles
+ *    may be used from separate threads at once, including handles on the
+ *    same shared memory store ("memory:NAME") or the same database.
+ *    Calls without a handle are thread-safe.
+ */
+#ifndef BOOKING_H
+#define BOOKING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BK_BUILDING_LIBRARY) && defined(__GNUC__)
+#define BK_API __attribute__((visibility("default")))
+#else
+#define BK_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Version                                                             */
+/* ------------------------------------------------------------------ */
+
+#define BK_VERSION_MAJOR 1
+#define BK_VERSION_MINOR 0
+#define BK_VERSION_PATCH 0
+#define BK_VERSION_STRING "1.0.0"
+/** MAJOR * 10000 + MINOR * 100 + PATCH, for compile-time comparisons. */
+#define BK_VERSION_NUMBER 10000
+
+/** The library's version as "MAJOR.MINOR.PATCH" (static, never NULL). */
+BK_API const char *bk_version(void);
+
+/** The library's version as BK_VERSION_NUMBER was when it was built; compare
+ *  with the BK_VERSION_NUMBER a program was compiled against. */
+BK_API int bk_version_number(void);
+
+/** A connection to one store.  Opaque.  Used by one thread at a time. */
+typedef struct bk_db bk_db;
+
+/* ------------------------------------------------------------------ */
+/* Status codes                                                        */
+/* ------------------------------------------------------------------ */
+
+enum {
+    BK_OK = 0,
+    /** Bad input: a NULL pointer, a malformed or out-of-range field, an
+     *  unknown struct version.  The message names the field. */
+    BK_EINVAL = -1,
+    /** The provider, service, booking or other record does not exist. */
+    BK_ENOTFOUND = -2,
+    /** The booking's occupied range overlaps a live booking. */
+    BK_ECONFLICT = -3,
+    /** The start is not offered: outside working time, blocked, too soon
+     *  (notice), too far (horizon) or off the slot grid. */
+    BK_EUNAVAILABLE = -4,
+    /** Optimistic locking: the record changed since the caller read it. */
+    BK_ESTALE = -5,
+    /** The booking's status does not allow that move. */
+    BK_ESTATE = -6,
+    /** Out of memory. */
+    BK_ENOMEM = -7,
+    /** A unique value is taken: provider username or email. */
+    BK_EEXISTS = -8,
+    /** The storage backend failed (I/O, server error). */
+    BK_ESTORE = -9,
+    /** The connection to the store was lost; the call did not happen.  The
+     *  next call reconnects. */
+    BK_ECONNECTION = -10,
+    /** The connection was lost while committing: the change may or may not
+     *  have happened.  Retry with the same idempotency key. */
+    BK_EUNKNOWN = -11,
+    /** The library is used against its rules (a handle used after close, a
+     *  backend vtable of an unknown version). */
+    BK_EMISUSE = -12
+};
+
+/** A static description of a status code; never NULL ("unknown status" for
+ *  a value the library does not know). */
+BK_API const char *bk_strerror(int status);
+
+/** The detailed message of the last failed call on `db`, or, with NULL, of
+ *  the last failed handle-less call of this thread (bk_open among them).
+ *  Never NULL; "" when there is none.  Valid until the next call on the same
+ *  handle (or, for NULL, the next handle-less call of this thread). */
+BK_API const char *bk_errmsg(const bk_db *db);
+
+/** The status of the last call on `db` (or of this thread's last
+ *  handle-less call, with NULL). */
+BK_API int bk_errcode(const bk_db *db);
+
+/* ------------------------------------------------------------------ */
+/* Time                                                                */
+/* ------------------------------------------------------------------ */
+
+/** An instant: seconds since 1970-01-01T00:00:00Z. */
+typedef int64_t bk_time;
+
+/** In a record: "not set".  In a request's `now`: "read the clock". */
+#define BK_TIME_UNSET INT64_MIN
+
+/** The earliest and latest instants the library accepts (years 1900-2199):
+ *  outside them time-zone rules are not meaningful. */
+#define BK_TIME_MIN ((bk_time)-2208988800LL) /* 1900-01-01T00:00:00Z */
+#define BK_TIME_MAX ((bk_time)7258118400LL)  /* 2200-01-01T00:00:00Z */
+
+/** Room for bk_time_format_iso's output, NUL included. */
+#define BK_ISO_SIZE 21
+
+/** Parses "YYYY-MM-DDTHH:MM:SSZ" (UTC only, the scenario format).
+ *  BK_EINVAL on anything else. */
+BK_API int bk_time_parse_iso(const char *text, bk_time *out);
+
+/** Writes t as "YYYY-MM-DDTHH:MM:SSZ" into buf (BK_ISO_SIZE bytes).
+ *  BK_EINVAL when t is outside [BK_TIME_MIN, BK_TIME_MAX). */
+BK_API int bk_time_format_iso(bk_time t, char buf[BK_ISO_SIZE]);
+
+/** Formats t for a reader in `zone` with ICU date formatting.  `locale` is
+ *  an ICU locale id ("de_DE", "en_US"; NULL = "en_US"); `skeleton` is an ICU
+ *  date-time skeleton ("yMMMdEEEjmz"; NULL = date, time and zone name).
+ *  Writes a NUL-terminated UTF-8 string into buf; BK_EINVAL if the zone is
+ *  unknown or buf is too small (the message says the size needed). */
+BK_API int bk_time_format(bk_time t, const char *zone, const char *locale,
+                          const char *skeleton, char *buf, size_t buf_size);
+
+/** BK_OK if `zone` is an IANA time zone id ICU knows, else BK_EINVAL. */
+BK_API int bk_timezone_valid(const char *zone);
+
+/** A civil date (proleptic Gregorian). */
+typedef struct bk_date {
+    int year;  /* 1900..2199 */
+    int month; /* 1..12 */
+    int day;   /* 1..31 */
+} bk_date;
+
+/** A span of local wall-clock time within one civil date: minutes after
+ *  local midnight, 0 <= start_minute < end_minute <= 1440 (1440 = 24:00). */
+typedef struct bk_local_interval {
+    int start_minute;
+    int end_minute;
+} bk_local_interval;
+
+/* ------------------------------------------------------------------ */
+/* Identifiers                                                         */
+/* ------------------------------------------------------------------ */
+
+/** A record id: a lower-case UUID in text form, NUL-terminated. */
+typedef struct bk_id {
+    char s[37];
+} bk_id;
+
+/** BK_OK if id holds a well-formed UUID, else BK_EINVAL. */
+BK_API int bk_id_parse(const char *text, bk_id *out);
+
+/* ------------------------------------------------------------------ */
+/* Handles                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Opens a store.
+ *
+ *  - "memory:"       a new private in-memory store, gone when closed;
+ *  - "memory:NAME"   the in-memory store NAME, shared by every handle of
+ *                    this process that opens the same name (thread-safe,
+ *                    internally locked); it lives until its last handle is
+ *                    closed.
+ *
+ * Other URIs (PostgreSQL conninfo) are BK_EINVAL until a backend for them
+ * is built in.  On success *out is a new handle to close with bk_close().
+ * On error *out is NULL and bk_errmsg(NULL) says why.
+ */
+BK_API int bk_open(bk_db **out, const char *uri);
+
+/** Closes a handle and frees everything it owns.  Accepts NULL.  Records
+ *  handed out earlier stay valid (they are independent copies). */
+BK_API void bk_close(bk_db *db);
+
+/* ------------------------------------------------------------------ */
+/* Providers                                                           */
+/* ------------------------------------------------------------------ */
+
+/** A person or resource that is booked.  As input, `id`, `created_at` and
+ *  `updated_at` are ignored; strings may be NULL where marked optional. */
+typedef struct bk_provider {
+    unsigned int version;      /* BK_PROVIDER_VERSION */
+    bk_id id;
+    const char *username;      /* required, 1-64 bytes, unique (case-insensitive) */
+    const char *email;         /* required, <= 254 bytes, has '@', unique (case-insensitive) */
+    const char *full_name;     /* required, 1-200 bytes */
+    const char *timezone;      /* required, IANA id known to ICU */
+    const char *business_name; /* optional, <= 200 bytes */
+    const char *description;   /* optional, <= 4000 bytes */
+    const char *avatar_url;    /* optional, <= 2000 bytes */
+    bk_time created_at;
+    bk_time updated_at;
+} bk_provider;
+
+#define BK_PROVIDER_VERSION 1
+#define BK_PROVIDER_INIT {BK_PROVIDER_VERSION, {{0}}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, BK_TIME_UNSET, BK_TIME_UNSET}
+/** Fills *p as BK_PROVIDER_INIT does (for bindings without the macro). */
+BK_API void bk_provider_init(bk_provider *p);
+
+/** Creates a provider; its new id goes to *out_id (may be NULL).
+ *  BK_EINVAL (field named), BK_EEXISTS (username or email taken). */
+BK_API int bk_provider_create(bk_db *db, const bk_provider *spec, bk_id *out_id);
+
+/** Reads a provider.  *out is a new record: free with bk_provider_free(). */
+BK_API int bk_provider_get(bk_db *db, const bk_id *id, bk_provider **out);
+
+/** Replaces every field of provider spec->id with spec's (read, modify,
+ *  write back).  BK_ENOTFOUND, BK_EINVAL, BK_EEXISTS. */
+BK_API int bk_provider_update(bk_db *db, const bk_provider *spec);
+
+/** All providers, ordered by username.  *out is an array of *n records:
+ *  free with bk_provider_list_free(*out, *n). */
+BK_API int bk_provider_list(bk_db *db, bk_provider ***out, size_t *n);
+
+/** Deletes a provider with its services, availability, overrides, blocked
+ *  periods and bookings.  BK_ENOTFOUND if there is none. */
+BK_API int bk_provider_delete(bk_db *db, const bk_id *id);
+
+BK_API void bk_provider_free(bk_provider *p);
+BK_API void bk_provider_list_free(bk_provider **list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Services                                                            */
+/* ------------------------------------------------------------------ */
+
+/** What is booked and how: a service's settings govern both bk_slots and
+ *  bk_book, so what is offered and what may be booked never disagree. */
+typedef struct bk_service {
+    unsigned int version;      /* BK_SERVICE_VERSION */
+    bk_id id;
+    bk_id provider;
+    const char *name;          /* required, 1-200 bytes */
+    const char *description;   /* optional, <= 4000 bytes */
+    int duration_minutes;      /* 1..1440 */
+    int buffer_before_minutes; /* 0..1440 */
+    int buffer_after_minutes;  /* 0..1440 */
+    int slot_step_minutes;     /* 0 = the duration; else 1..1440 */
+    int min_notice_minutes;    /* 0..525600 */
+    int horizon_days;          /* 0 = unlimited; else 1..3650 */
+    int64_t price_minor;       /* price in minor units of currency, >= 0 */
+    const char *currency;      /* ISO 4217 code, three upper-case letters */
+    int active;                /* 0 or 1; inactive services offer nothing */
+    int display_order;         /* for listing */
+    int requires_confirmation; /* 1: new bookings start pending; 0: confirmed */
+    bk_time created_at;
+    bk_time updated_at;
+} bk_service;
+
+#define BK_SERVICE_VERSION 1
+#define BK_SERVICE_INIT {BK_SERVICE_VERSION, {{0}}, {{0}}, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, "EUR", 1, 0, 0, BK_TIME_UNSET, BK_TIME_UNSET}
+BK_API void bk_service_init(bk_service *s);
+
+/** Creates a service of provider spec->provider.  BK_ENOTFOUND (provider),
+ *  BK_EINVAL. */
+BK_API int bk_service_create(bk_db *db, const bk_service *spec, bk_id *out_id);
+BK_API int bk_service_get(bk_db *db, const bk_id *id, bk_service **out);
+/** Replaces every field of service spec->id except its provider. */
+BK_API int bk_service_update(bk_db *db, const bk_service *spec);
+/** A provider's services, ordered by display_order then name, inactive
+ *  ones included. */
+BK_API int bk_service_list(bk_db *db, const bk_id *provider, bk_service ***out, size_t *n);
+/** Sets active = 0.  Existing bookings stay; no new slots are offered. */
+BK_API int bk_service_deactivate(bk_db *db, const bk_id *id);
+BK_API void bk_service_free(bk_service *s);
+BK_API void bk_service_list_free(bk_service **list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Weekly availability                                                 */
+/* ------------------------------------------------------------------ */
+
+/** One weekly row: on `weekday` (0 = Sunday .. 6 = Saturday), local time
+ *  [start_minute, end_minute) is working time, or, with is_available = 0,
+ *  is cut out of the weekday's working time. */
+typedef struct bk_availability {
+    unsigned int version; /* BK_AVAILABILITY_VERSION */
+    bk_id id;
+    bk_id provider;
+    int weekday;
+    int start_minute;
+    int end_minute;
+    int is_available;
+} bk_availability;
+
+#define BK_AVAILABILITY_VERSION 1
+#define BK_AVAILABILITY_INIT {BK_AVAILABILITY_VERSION, {{0}}, {{0}}, 0, 0, 0, 1}
+BK_API void bk_availability_init(bk_availability *a);
+
+BK_API int bk_availability_add(bk_db *db, const bk_availability *spec, bk_id *out_id);
+/** A provider's rows, ordered by weekday, start, end. */
+BK_API int bk_availability_list(bk_db *db, const bk_id *provider, bk_availability ***out, size_t *n);
+BK_API int bk_availability_delete(bk_db *db, const bk_id *id);
+BK_API void bk_availability_free(bk_availability *a);
+BK_API void bk_availability_list_free(bk_availability **list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Date overrides                                                      */
+/* ------------------------------------------------------------------ */
+
+#define BK_OVERRIDE_MAX_INTERVALS 48
+
+/** A civil date whose working time replaces the weekly rows: the union of
+ *  `intervals`; none at all means a day off. */
+typedef struct bk_override {
+    unsigned int version; /* BK_OVERRIDE_VERSION */
+    bk_id provider;
+    bk_date date;
+    size_t n_intervals;   /* 0..BK_OVERRIDE_MAX_INTERVALS */
+    const bk_local_interval *intervals;
+} bk_override;
+
+#define BK_OVERRIDE_VERSION 1
+#define BK_OVERRIDE_INIT {BK_OVERRIDE_VERSION, {{0}}, {0, 0, 0}, 0, NULL}
+BK_API void bk_override_init(bk_override *o);
+
+/** Sets (creates or replaces) the override of spec->provider on spec->date. */
+BK_API int bk_override_set(bk_db *db, const bk_override *spec);
+/** A provider's overrides on dates in [from, to] (inclusive), by date. */
+BK_API int bk_override_list(bk_db *db, const bk_id *provider, const bk_date *from,
+                            const bk_date *to, bk_override ***out, size_t *n);
+/** Removes the override of that date: the weekly rows apply again. */
+BK_API int bk_override_delete(bk_db *db, const bk_id *provider, const bk_date *date);
+BK_API void bk_override_free(bk_override *o);
+BK_API void bk_override_list_free(bk_override **list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Blocked periods                                                     */
+/* ------------------------------------------------------------------ */
+
+/** An absolute period [start, end) in which nothing may be booked. */
+typedef struct bk_blocked {
+    unsigned int version; /* BK_BLOCKED_VERSION */
+    bk_id id;
+    bk_id provider;
+    bk_time start;
+    bk_time end;
+    /** An RFC 5545 RRULE making the period recur.  Recurrence is not
+     *  supported yet: anything but NULL or "" is refused with BK_EINVAL. */
+    const char *rrule;
+    const char *reason;   /* optional, <= 1000 bytes */
+} bk_blocked;
+
+#define BK_BLOCKED_VERSION 1
+#define BK_BLOCKED_INIT {BK_BLOCKED_VERSION, {{0}}, {{0}}, 0, 0, NULL, NULL}
+BK_API void bk_blocked_init(bk_blocked *b);
+
+BK_API int bk_blocked_add(bk_db *db, const bk_blocked *spec, bk_id *out_id);
+/** A provider's blocked periods overlapping [from, to), by start. */
+BK_API int bk_blocked_list(bk_db *db, const bk_id *provider, bk_time from, bk_time to,
+                           bk_blocked ***out, size_t *n);
+BK_API int bk_blocked_delete(bk_db *db, const bk_id *id);
+BK_API void bk_blocked_free(bk_blocked *b);
+BK_API void bk_blocked_list_free(bk_blocked **list, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Slots                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct bk_slot_query {
+    unsigned int version; /* BK_SLOT_QUERY_VERSION */
+    bk_id provider;
+    bk_id service;
+    bk_time from;         /* slots start in [from, to) */
+    bk_time to;
+    bk_time now;          /* for notice and horizon; BK_TIME_UNSET = the clock */
+} bk_slot_query;
+
+#define BK_SLOT_QUERY_VERSION 1
+#define BK_SLOT_QUERY_INIT {BK_SLOT_QUERY_VERSION, {{0}}, {{0}}, 0, 0, BK_TIME_UNSET}
+BK_API void bk_slot_query_init(bk_slot_query *q);
+
+/** A free slot [start, end) in UTC. */
+typedef struct bk_slot {
+    bk_time start;
+    bk_time end;
+} bk_slot;
+
+/** The longest window one query may span (366 days). */
+#define BK_SLOT_WINDOW_MAX ((bk_time)366 * 86400)
+
+/**
+ * The free slots of a service, exactly as DESIGN.md section 3 defines them,
+ * sorted by start, without duplicates.  *out is an array of *n slots (NULL
+ * when *n is 0): free with bk_slots_free().
+ *
+ * Errors: BK_EINVAL (bad query, to <= from, window longer than
+ * BK_SLOT_WINDOW_MAX, inactive service — DESIGN.md 3.6: an error, never an
+ * empty list), BK_ENOTFOUND (provider; service missing or of another
+ * provider).
+ */
+BK_API int bk_slots(bk_db *db, const bk_slot_query *q, bk_slot **out, size_t *n);
+BK_API void bk_slots_free(bk_slot *slots);
+
+/** Why a start is or is not offered. */
+typedef enum bk_slot_reason {
+    BK_SLOT_OFFERED = 0,
+    BK_SLOT_OUTSIDE_WINDOW = 1,       /* not in [from, to) */
+    BK_SLOT_OUTSIDE_WORKING_TIME = 2, /* [t, t+D) not inside one working interval */
+    BK_SLOT_OFF_GRID = 3,             /* working time, but not a grid start */
+    BK_SLOT_BLOCKED = 4,              /* overlaps blocked period `related` */
+    BK_SLOT_NOTICE = 5,               /* t < now + notice */
+    BK_SLOT_HORIZON = 6,              /* t >= now + horizon (horizon > 0) */
+    BK_SLOT_CONFLICT = 7              /* occupied range overlaps booking `related` */
+} bk_slot_reason;
+
+typedef struct bk_slot_verdict {
+    unsigned int version;  /* BK_SLOT_VERDICT_VERSION: set it before the call */
+    /** The first failing condition in the order of the enum: a start that
+     *  would never be offered is reported as such even when it also
+     *  conflicts with a booking (a conflict is the one transient reason). */
+    bk_slot_reason reason;
+    bk_id related;         /* the blocked period or booking, else empty */
+    bk_time start;         /* the slot asked about */
+    bk_time end;           /* start + duration */
+    char message[256];     /* one line for people */
+} bk_slot_verdict;
+
+#define BK_SLOT_VERDICT_VERSION 1
+#define BK_SLOT_VERDICT_INIT {BK_SLOT_VERDICT_VERSION, BK_SLOT_OFFERED, {{0}}, 0, 0, {0}}
+
+/** Says whether `start` would be offered by bk_slots(q) and, if not, why.
+ *  Same errors as bk_slots. */
+BK_API int bk_slot_explain(bk_db *db, const bk_slot_query *q, bk_time start, bk_slot_verdict *out);
+
+/** A static name of a reason ("offered", "blocked", ...); never NULL. */
+BK_API const char *bk_slot_reason_name(bk_slot_reason reason);
+
+/* ------------------------------------------------------------------ */
+/* Bookings                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef enum bk_booking_status {
+    BK_BOOKING_PENDING = 1,
+    BK_BOOKING_CONFIRMED = 2,
+    BK_BOOKING_CANCELLED = 3,
+    BK_BOOKING_COMPLETED = 4,
+    BK_BOOKING_NO_SHOW = 5
+} bk_booking_status;
+
+/** "pending", "confirmed", ...; NULL for a value that is not a status. */
+BK_API const char *bk_booking_status_name(bk_booking_status status);
+/** Parses a status name; BK_EINVAL for anything else. */
+BK_API int bk_booking_status_parse(const char *name, bk_booking_status *out);
+
+typedef struct bk_booking {
+    unsigned int version;      /* BK_BOOKING_VERSION (struct layout) */
+    bk_id id;
+    bk_id provider;
+    bk_id service;
+    bk_time start;
+    bk_time end;
+    int buffer_before_minutes; /* as committed: later service edits do not change it */
+    int buffer_after_minutes;
+    bk_booking_status status;
+    int64_t lock_version;      /* optimistic-locking version, 1 when created */
+    const char *idempotency_key; /* may be NULL */
+    const char *customer_name;
+    const char *customer_email;
+    const char *customer_phone;    /* may be NULL */
+    const char *customer_timezone; /* may be NULL; for display only */
+    const char *notes;             /* may be NULL */
+    const char *cancellation_reason; /* may be NULL */
+    bk_time created_at;
+    bk_time updated_at;
+    bk_time confirmed_at;      /* BK_TIME_UNSET if never confirmed */
+    bk_time cancelled_at;      /* BK_TIME_UNSET if not cancelled */
+} bk_booking;
+
+#define BK_BOOKING_VERSION 1
+BK_API void bk_booking_free(bk_booking *b);
+BK_API void bk_booking_list_free(bk_booking **list, size_t n);
+
+typedef struct bk_book_request {
+    unsigned int version;      /* BK_BOOK_REQUEST_VERSION */
+    bk_id provider;
+    bk_id service;
+    bk_time start;             /* must be a slot bk_slots would offer */
+    bk_time now;               /* for notice and horizon; BK_TIME_UNSET = the clock */
+    const char *idempotency_key;   /* optional, 1-200 bytes */
+    const char *customer_name;     /* required, 1-200 bytes */
+    const char *customer_email;    /* required, <= 254 bytes, has '@' */
+    const char *customer_phone;    /* optional, <= 50 bytes */
+    const char *customer_timezone; /* optional, IANA id */
+    const char *notes;             /* optional, <= 4000 bytes */
+} bk_book_request;
+
+#define BK_BOOK_REQUEST_VERSION 1
+#define BK_BOOK_REQUEST_INIT {BK_BOOK_REQUEST_VERSION, {{0}}, {{0}}, 0, BK_TIME_UNSET, NULL, NULL, NULL, NULL, NULL, NULL}
+BK_API void bk_book_request_init(bk_book_request *r);
+
+/**
+ * Books a slot, atomically (DESIGN.md section 4): succeeds iff req->start is
+ * a slot bk_slots would offer at req->now.  The new booking is pending if
+ * the service requires confirmation, else confirmed; it keeps the service's
+ * buffers.  *out (may be NULL) receives the new booking: free it with
+ * bk_booking_free().
+ *
+ * With an idempotency key, repeating the call returns the first booking
+ * (BK_OK) instead of a conflict; the same key with different parameters is
+ * BK_EINVAL.
+ *
+ * Errors: BK_ECONFLICT (overlaps a live booking), BK_EUNAVAILABLE (not
+ * offered: working time, blocked, notice, horizon, grid), BK_ENOTFOUND,
+ * BK_EINVAL (bad input, inactive service, idempotency key reused with other
+ * parameters).  When a start both conflicts and is not offered for a
+ * lasting reason, the lasting reason wins (BK_EUNAVAILABLE).
+ */
+BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out);
+
+/**
+ * Stores an existing booking as it is, without checking availability: for
+ * importing history from another system.  Only its occupied range is
+ * checked against live bookings (BK_ECONFLICT).  spec->status, times,
+ * buffers and customer fields are taken as given; id, lock_version,
+ * created_at and updated_at are assigned.
+ */
+BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id);
+
+BK_API int bk_booking_get(bk_db *db, const bk_id *id, bk_booking **out);
+
+typedef struct bk_booking_filter {
+    unsigned int version; /* BK_BOOKING_FILTER_VERSION */
+    bk_id provider;       /* required */
+    bk_time from;         /* bookings whose [start, end) overlaps [from, to) */
+    bk_time to;
+    int include_cancelled; /* 0: live bookings only */
+} bk_booking_filter;
+
+#define BK_BOOKING_FILTER_VERSION 1
+#define BK_BOOKING_FILTER_INIT {BK_BOOKING_FILTER_VERSION, {{0}}, BK_TIME_MIN, BK_TIME_MAX, 1}
+BK_API void bk_booking_filter_init(bk_booking_filter *f);
+
+/** A provider's bookings matching the filter, ordered by start. */
+BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***out, size_t *n);
+
+/**
+ * Cancels a booking (pending or confirmed -> cancelled), recording reason
+ * (optional) and cancelled_at.  expected_lock_version is the lock_version
+ * the caller last saw: a mismatch is BK_ESTALE and changes nothing.  On
+ * success the version goes up by one and *out (may be NULL) receives the
+ * updated booking.  BK_ESTATE if the booking is already final.
+ */
+BK_API int bk_booking_cancel(bk_db *db, const bk_id *id, int64_t expected_lock_version,
+                             const char *reason, bk_booking **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BOOKING_H */

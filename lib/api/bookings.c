@@ -1,0 +1,320 @@
+/* Bookings: committed atomically (DESIGN.md section 4). */
+#include <string.h>
+
+#include "api/api.h"
+#include "util/alloc.h"
+
+BK_API const char *bk_booking_status_name(bk_booking_status status)
+{
+    switch (status) {
+    case BK_BOOKING_PENDING: return "pending";
+    case BK_BOOKING_CONFIRMED: return "confirmed";
+    case BK_BOOKING_CANCELLED: return "cancelled";
+    case BK_BOOKING_COMPLETED: return "completed";
+    case BK_BOOKING_NO_SHOW: return "no_show";
+    }
+    return NULL;
+}
+
+BK_API int bk_booking_status_parse(const char *name, bk_booking_status *out)
+{
+    api_thread_begin();
+    if (!out)
+        return api_fail(NULL, BK_EINVAL, "out: NULL");
+    if (!name)
+        return api_fail(NULL, BK_EINVAL, "status: NULL");
+    for (int s = BK_BOOKING_PENDING; s <= BK_BOOKING_NO_SHOW; s++) {
+        if (strcmp(name, bk_booking_status_name((bk_booking_status)s)) == 0) {
+            *out = (bk_booking_status)s;
+            return BK_OK;
+        }
+    }
+    return api_fail(NULL, BK_EINVAL, "status: '%.40s' is not one of pending, confirmed, cancelled, completed, no_show",
+                    name);
+}
+
+static int valid_status(int s) { return s >= BK_BOOKING_PENDING && s <= BK_BOOKING_NO_SHOW; }
+
+/* Optional text arrives as NULL or "": store one form, so that an
+ * idempotent retry compares equal whichever the caller used. */
+static const char *opt(const char *s) { return s && *s ? s : NULL; }
+
+static int same_text(const char *a, const char *b)
+{
+    a = opt(a);
+    b = opt(b);
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int validate_customer(bk_db *db, const char *name, const char *email, const char *phone, const char *zone,
+                             const char *notes)
+{
+    int rc;
+    if ((rc = v_text(db, "customer_name", name, 1, 200)) || (rc = v_email(db, "customer_email", email, 1)) ||
+        (rc = v_text(db, "customer_phone", phone, 0, 50)) || (rc = v_text(db, "notes", notes, 0, 4000)))
+        return rc;
+    if (opt(zone) && (rc = v_zone(db, "customer_timezone", zone, NULL)))
+        return rc;
+    return BK_OK;
+}
+
+static int validate_request(bk_db *db, const bk_book_request *r, bk_time *now)
+{
+    int rc;
+    if ((rc = v_nonnull(db, "request", r)) || (rc = v_version(db, "request", r->version, BK_BOOK_REQUEST_VERSION)) ||
+        (rc = v_id(db, "provider", &r->provider)) || (rc = v_id(db, "service", &r->service)) ||
+        (rc = v_time(db, "start", r->start)) || (rc = v_text(db, "idempotency_key", r->idempotency_key, 0, 200)) ||
+        (rc = validate_customer(db, r->customer_name, r->customer_email, r->customer_phone, r->customer_timezone,
+                                r->notes)))
+        return rc;
+    *now = r->now == BK_TIME_UNSET ? api_clock() : r->now;
+    return v_time(db, "now", *now);
+}
+
+/* The first booking made with this key is the answer to every retry. */
+static int resolve_keyed(bk_db *db, const bk_book_request *r, bk_booking *keyed, bk_booking **out)
+{
+    if (memcmp(&keyed->service, &r->service, sizeof r->service) != 0 || keyed->start != r->start ||
+        !same_text(keyed->customer_name, r->customer_name) || !same_text(keyed->customer_email, r->customer_email) ||
+        !same_text(keyed->customer_phone, r->customer_phone) ||
+        !same_text(keyed->customer_timezone, r->customer_timezone) || !same_text(keyed->notes, r->notes))
+        return api_fail(db, BK_EINVAL,
+                        "idempotency_key: '%s' was already used by booking %s with different parameters",
+                        r->idempotency_key, keyed->id.s);
+    if (out) {
+        *out = rec_booking_dup(keyed);
+        if (!*out)
+            return api_fail(db, BK_ENOMEM, "out of memory");
+    }
+    return BK_OK;
+}
+
+static int collect_keyed(void *ctx, const bk_booking *b)
+{
+    bk_booking **slot = ctx;
+    if (*slot)
+        return BK_OK;
+    *slot = rec_booking_dup(b);
+    return *slot ? BK_OK : BK_ENOMEM;
+}
+
+BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out)
+{
+    API_ENTER(db);
+    if (out)
+        *out = NULL;
+    bk_time now;
+    int rc = validate_request(db, req, &now);
+    if (rc)
+        return rc;
+    api_schedule s;
+    const char *key = opt(req->idempotency_key);
+    if ((rc = api_schedule_load(db, &req->provider, &req->service, req->start, req->start + 1, key, &s)))
+        return rc;
+    if (s.keyed) {
+        rc = resolve_keyed(db, req, s.keyed, out);
+        api_schedule_free(&s);
+        return rc;
+    }
+    if (!s.service->active) {
+        rc = api_fail(db, BK_EINVAL, "service: %s is inactive", s.service->id.s);
+        api_schedule_free(&s);
+        return rc;
+    }
+    engine_input in;
+    api_schedule_input(&s, req->start, req->start + 1, now, &in);
+    bk_slot_verdict verdict = BK_SLOT_VERDICT_INIT;
+    rc = api_schedule_explain(db, &s, &in, req->start, &verdict);
+    if (rc == BK_OK && verdict.reason == BK_SLOT_CONFLICT)
+        rc = api_fail(db, BK_ECONFLICT, "start: %s", verdict.message);
+    else if (rc == BK_OK && verdict.reason != BK_SLOT_OFFERED)
+        rc = api_fail(db, BK_EUNAVAILABLE, "start: %s", verdict.message);
+
+    bk_booking b;
+    memset(&b, 0, sizeof b);
+    if (rc == BK_OK) {
+        b.version = BK_BOOKING_VERSION;
+        rc = api_new_id(db, &b.id);
+        b.provider = req->provider;
+        b.service = req->service;
+        b.start = req->start;
+        b.end = req->start + (bk_time)s.service->duration_minutes * 60;
+        b.buffer_before_minutes = s.service->buffer_before_minutes;
+        b.buffer_after_minutes = s.service->buffer_after_minutes;
+        b.status = s.service->requires_confirmation ? BK_BOOKING_PENDING : BK_BOOKING_CONFIRMED;
+        b.lock_version = 1;
+        b.idempotency_key = key;
+        b.customer_name = req->customer_name;
+        b.customer_email = req->customer_email;
+        b.customer_phone = opt(req->customer_phone);
+        b.customer_timezone = opt(req->customer_timezone);
+        b.notes = opt(req->notes);
+        b.created_at = b.updated_at = api_clock();
+        b.confirmed_at = b.status == BK_BOOKING_CONFIRMED ? b.created_at : BK_TIME_UNSET;
+        b.cancelled_at = BK_TIME_UNSET;
+    }
+    api_schedule_free(&s);
+    if (rc != BK_OK)
+        return rc;
+
+    /* The copy for the caller is made first, so that running out of memory
+     * cannot follow a committed write. */
+    bk_booking *copy = NULL;
+    if (out && !(copy = rec_booking_dup(&b)))
+        return api_fail(db, BK_ENOMEM, "out of memory");
+    /* The store's insert is the final guard: it refuses an overlap that a
+     * concurrent caller committed after our read. */
+    bk_booking *raced = NULL;
+    bk_store_sink sink = {0};
+    sink.ctx = &raced;
+    sink.keyed_booking = collect_keyed;
+    rc = db->store->booking_insert(db->store, &b, &sink, &db->err);
+    if (rc == BK_EEXISTS && raced) {
+        store_err_clear(&db->err);
+        rc = resolve_keyed(db, req, raced, out);
+        bk_booking_free(raced);
+        bk_booking_free(copy);
+        return rc;
+    }
+    bk_booking_free(raced);
+    if (rc != BK_OK) {
+        bk_booking_free(copy);
+        return api_store_result(db, rc);
+    }
+    if (out)
+        *out = copy;
+    return BK_OK;
+}
+
+BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id)
+{
+    API_ENTER(db);
+    int rc;
+    if ((rc = v_nonnull(db, "booking", spec)) ||
+        (rc = v_version(db, "booking", spec->version, BK_BOOKING_VERSION)) ||
+        (rc = v_id(db, "provider", &spec->provider)) || (rc = v_id(db, "service", &spec->service)) ||
+        (rc = v_time(db, "start", spec->start)) || (rc = v_time(db, "end", spec->end)))
+        return rc;
+    if (spec->end <= spec->start)
+        return api_fail(db, BK_EINVAL, "end: must be after start");
+    if ((rc = v_int(db, "buffer_before_minutes", spec->buffer_before_minutes, 0, 1440)) ||
+        (rc = v_int(db, "buffer_after_minutes", spec->buffer_after_minutes, 0, 1440)))
+        return rc;
+    if (!valid_status(spec->status))
+        return api_fail(db, BK_EINVAL, "status: %d is not a booking status", (int)spec->status);
+    if ((rc = v_text(db, "idempotency_key", spec->idempotency_key, 0, 200)) ||
+        (rc = validate_customer(db, spec->customer_name, spec->customer_email, spec->customer_phone,
+                                spec->customer_timezone, spec->notes)) ||
+        (rc = v_text(db, "cancellation_reason", spec->cancellation_reason, 0, 1000)))
+        return rc;
+    bk_service *svc = NULL;
+    if ((rc = bk_service_get(db, &spec->service, &svc)))
+        return rc;
+    int mine = memcmp(&svc->provider, &spec->provider, sizeof spec->provider) == 0;
+    bk_service_free(svc);
+    if (!mine)
+        return api_fail(db, BK_ENOTFOUND, "service: %s is not a service of provider %s", spec->service.s,
+                        spec->provider.s);
+    bk_booking b = *spec;
+    b.version = BK_BOOKING_VERSION;
+    if ((rc = api_new_id(db, &b.id)))
+        return rc;
+    b.lock_version = 1;
+    b.idempotency_key = opt(spec->idempotency_key);
+    b.customer_phone = opt(spec->customer_phone);
+    b.customer_timezone = opt(spec->customer_timezone);
+    b.notes = opt(spec->notes);
+    b.cancellation_reason = opt(spec->cancellation_reason);
+    b.created_at = b.updated_at = api_clock();
+    int confirmed = b.status == BK_BOOKING_CONFIRMED || b.status == BK_BOOKING_COMPLETED || b.status == BK_BOOKING_NO_SHOW;
+    if (b.confirmed_at == BK_TIME_UNSET || !confirmed)
+        b.confirmed_at = confirmed ? b.created_at : BK_TIME_UNSET;
+    if (b.status != BK_BOOKING_CANCELLED)
+        b.cancelled_at = BK_TIME_UNSET;
+    else if (b.cancelled_at == BK_TIME_UNSET)
+        b.cancelled_at = b.created_at;
+    bk_store_sink sink = {0};
+    rc = db->store->booking_insert(db->store, &b, &sink, &db->err);
+    if (rc == BK_EEXISTS)
+        rc = api_fail(db, BK_EINVAL, "idempotency_key: '%s' is already used by another booking of the provider",
+                      b.idempotency_key);
+    if (rc == BK_OK && out_id)
+        *out_id = b.id;
+    return api_store_result(db, rc);
+}
+
+BK_API int bk_booking_get(bk_db *db, const bk_id *id, bk_booking **out)
+{
+    API_ENTER(db);
+    int rc;
+    if ((rc = v_nonnull(db, "out", out)))
+        return rc;
+    *out = NULL;
+    if ((rc = v_id(db, "id", id)))
+        return rc;
+    api_collect c = {0};
+    bk_store_sink sink = api_collect_sink(&c);
+    rc = db->store->booking_get(db->store, id, &sink, &db->err);
+    return api_get_one(db, rc, &c, "booking", (void **)out);
+}
+
+BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***out, size_t *n)
+{
+    API_ENTER(db);
+    int rc;
+    if ((rc = api_list_begin(db, out, n)) || (rc = v_nonnull(db, "filter", f)) ||
+        (rc = v_version(db, "filter", f->version, BK_BOOKING_FILTER_VERSION)) ||
+        (rc = v_id(db, "provider", &f->provider)) || (rc = v_int(db, "include_cancelled", f->include_cancelled, 0, 1)))
+        return rc;
+    if (f->to <= f->from)
+        return api_fail(db, BK_EINVAL, "to: must be after from");
+    bk_store_booking_query q;
+    memset(&q, 0, sizeof q);
+    q.version = 1;
+    q.provider = f->provider;
+    q.from = f->from;
+    q.to = f->to;
+    q.include_cancelled = f->include_cancelled;
+    api_collect c = {0};
+    bk_store_sink sink = api_collect_sink(&c);
+    rc = db->store->booking_list(db->store, &q, &sink, &db->err);
+    return api_list_result(db, rc, &c, (void ***)out, n);
+}
+
+BK_API int bk_booking_cancel(bk_db *db, const bk_id *id, int64_t expected_lock_version, const char *reason,
+                             bk_booking **out)
+{
+    API_ENTER(db);
+    if (out)
+        *out = NULL;
+    int rc;
+    if ((rc = v_id(db, "id", id)) || (rc = v_text(db, "reason", reason, 0, 1000)))
+        return rc;
+    bk_booking *cur = NULL;
+    if ((rc = bk_booking_get(db, id, &cur)))
+        return rc;
+    if (cur->lock_version != expected_lock_version) {
+        rc = api_fail(db, BK_ESTALE, "lock_version: booking %s is at version %lld, not %lld", id->s,
+                      (long long)cur->lock_version, (long long)expected_lock_version);
+    } else if (cur->status != BK_BOOKING_PENDING && cur->status != BK_BOOKING_CONFIRMED) {
+        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot be cancelled", bk_booking_status_name(cur->status));
+    } else {
+        bk_booking next = *cur;
+        next.status = BK_BOOKING_CANCELLED;
+        next.cancellation_reason = opt(reason);
+        next.cancelled_at = next.updated_at = api_clock();
+        next.lock_version = cur->lock_version + 1;
+        bk_booking *copy = NULL;
+        if (out && !(copy = rec_booking_dup(&next))) {
+            rc = api_fail(db, BK_ENOMEM, "out of memory");
+        } else {
+            rc = api_store_result(db, db->store->booking_update(db->store, &next, expected_lock_version, &db->err));
+            if (rc == BK_OK && out)
+                *out = copy;
+            else
+                bk_booking_free(copy);
+        }
+    }
+    bk_booking_free(cur);
+    return rc;
+}

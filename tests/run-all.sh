@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# The whole test suite, three ways (the README's test command; CI runs it
+# through .ci/run):
+#
+#   1. plain   build-ci/, warnings as errors: every suite, the guard tests
+#              (ABI, headers, install) included;
+#   2. asan    build-asan/, ASan + UBSan, warnings as errors: every suite
+#              but 'guard';
+#   3. valgrind  memcheck over build-ci/ (meson test --setup valgrind,
+#              defined in tests/meson.build): every suite but 'guard'.
+#
+# Why no guard tests in runs 2 and 3: they check the built artifacts
+# (exported symbols, headers, installed tree), which the sanitizers do not
+# change; under ASan the consumer built against the installed library would
+# have to preload the ASan runtime, and under valgrind they would only wrap
+# sh, nm, readelf and cc.
+#
+# Counting.  BK_TEST_TALLY names a file every Check suite (tests/harness.c)
+# and every script test appends "passed failed" to.  Per run, the tally is
+# cross-checked with meson's own verdicts (meson-logs/testlog*.json) so that
+# a test executable that crashed, timed out or leaked at exit after writing
+# its tally cannot hide:
+#     failed += failed checks in the tally
+#             + meson-failed tests beyond those whose tally line shows a
+#               failure (each counts 1);
+#     passed += passed checks in the tally
+#             + meson-passed tests that wrote no tally line (each counts 1).
+# A phase that could not run (configure or build failed, meson test left no
+# log, or meson test failed with no failing test to show for it) counts as
+# one failure.  The last line printed is "N passed, N failed"; the exit
+# status is non-zero if anything failed or nothing ran.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+
+t_start=$(date +%s)
+elapsed() { echo $(( $(date +%s) - $1 ))s; }
+say() { printf '\n=== %s\n' "$*"; }
+
+say "dependencies (tests/deps.sh)"
+sh tests/deps.sh
+
+for tool in meson ninja python3; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "run-all: $tool not found after tests/deps.sh" >&2; exit 1; }
+done
+
+tally=$(mktemp "${TMPDIR:-/tmp}/bk-tally.XXXXXX")
+trap 'rm -f "$tally"' EXIT
+export BK_TEST_TALLY=$tally
+
+total_passed=0
+total_failed=0
+total_skipped=0
+problems=()
+
+# note_problem TEXT: a phase that failed as a whole counts as one failure.
+note_problem() {
+    problems+=("$1")
+    total_failed=$((total_failed + 1))
+    echo "run-all: FAILED: $1" >&2
+}
+
+# setup_build DIR OPTIONS...: configures DIR, or reconfigures it when it is
+# already a build directory (wiping it if reconfiguring fails).
+setup_build() {
+    local dir=$1
+    shift
+    if [ -f "$dir/meson-private/coredata.dat" ]; then
+        meson setup --reconfigure "$dir" "$@" || meson setup --wipe "$dir" "$@"
+    else
+        rm -rf "$dir"
+        meson setup "$dir" "$@"
+    fi
+}
+
+# count_run LABEL TESTLOG TALLY_FROM MESON_RC: adds one meson test run's
+# results to the totals (see the header for the rules).
+count_run() {
+    local label=$1 testlog=$2 from=$3 rc=$4 out p f s
+    if [ ! -s "$testlog" ]; then
+        note_problem "$label: meson test wrote no $testlog (exit $rc)"
+        return
+    fi
+    if ! out=$(python3 - "$testlog" "$tally" "$from" "$rc" <<'EOF'
+import json, sys
+testlog, tally, start, rc = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+GOOD = {"OK", "EXPECTEDFAIL"}
+SKIP = {"SKIP"}
+ok = bad = skipped = 0
+bad_names = []
+with open(testlog, encoding="utf-8", errors="replace") as fh:
+    for line in fh:
+        line = line.strip()
+        if not line:
+            continue
+        rec = json.loads(line)
+        result = str(rec.get("result", "")).upper()
+        if result in GOOD:
+            ok += 1
+        elif result in SKIP:
+            skipped += 1
+        else:
+            bad += 1
+            bad_names.append("%s (%s)" % (rec.get("name", "?"), result))
+with open(tally, encoding="utf-8", errors="replace") as fh:
+    lines = fh.read().splitlines()[start:]
+p = f = lines_ok = lines_bad = malformed = 0
+for line in lines:
+    parts = line.split()
+    if len(parts) != 2 or not all(x.isdigit() for x in parts):
+        malformed += 1
+        continue
+    lp, lf = int(parts[0]), int(parts[1])
+    p += lp
+    f += lf
+    if lf > 0:
+        lines_bad += 1
+    elif lp > 0:
+        lines_ok += 1
+passed = p + max(0, ok - lines_ok)
+failed = f + max(0, bad - lines_bad) + malformed
+if rc != 0 and failed == 0:
+    failed = 1
+    bad_names.append("meson test exited %d with no failing test" % rc)
+if malformed:
+    bad_names.append("%d malformed tally line(s)" % malformed)
+print(passed, failed, skipped)
+for name in bad_names:
+    print(name)
+EOF
+    ); then
+        note_problem "$label: could not read $testlog"
+        return
+    fi
+    read -r p f s <<<"$(head -n 1 <<<"$out")"
+    echo "run-all: $label: $p passed, $f failed, $s skipped"
+    if [ "$f" -gt 0 ]; then
+        problems+=("$label: $(tail -n +2 <<<"$out" | paste -sd ';' - | sed 's/;/; /g')")
+    fi
+    total_passed=$((total_passed + p))
+    total_failed=$((total_failed + f))
+    total_skipped=$((total_skipped + s))
+}
+
+# meson_test LABEL BUILDDIR TESTLOG_NAME [MESON TEST ARGS...]: runs meson
+# test and counts its results.
+meson_test() {
+    local label=$1 dir=$2 logname=$3 from rc=0
+    shift 3
+    from=$(wc -l <"$tally")
+    rm -f "$dir/meson-logs/$logname"
+    meson test -C "$dir" --print-errorlogs "$@" || rc=$?
+    count_run "$label" "$dir/meson-logs/$logname" "$from" "$rc"
+}
+
+# --- 1. plain build, warnings as errors -----------------------------------
+t=$(date +%s)
+say "1/3 plain build (build-ci, -Dwerror=true)"
+plain_built=0
+if setup_build build-ci -Dwerror=true -Db_sanitize=none; then
+    if ninja -C build-ci; then
+        plain_built=1
+        meson_test plain build-ci testlog.json
+    else
+        note_problem "plain: ninja -C build-ci failed"
+    fi
+else
+    note_problem "plain: meson setup build-ci failed"
+fi
+echo "run-all: plain run took $(elapsed "$t")"
+
+# --- 2. ASan + UBSan ----------------------------------------------------------
+t=$(date +%s)
+say "2/3 ASan + UBSan build (build-asan)"
+if setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false; then
+    if ninja -C build-asan; then
+        # Check's per-test timeouts are sized for a plain build; ASan is
+        # 2-3 times slower.
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+        CK_TIMEOUT_MULTIPLIER=3 \
+            meson_test asan build-asan testlog.json --no-suite guard
+    else
+        note_problem "asan: ninja -C build-asan failed"
+    fi
+else
+    note_problem "asan: meson setup build-asan failed"
+fi
+echo "run-all: asan run took $(elapsed "$t")"
+
+# --- 3. valgrind memcheck over the plain build ----------------------------
+t=$(date +%s)
+say "3/3 valgrind memcheck (build-ci, --setup valgrind)"
+if [ "$plain_built" -eq 1 ]; then
+    meson_test valgrind build-ci testlog-valgrind.json --setup valgrind --no-suite guard
+else
+    note_problem "valgrind: skipped, the plain build failed"
+fi
+echo "run-all: valgrind run took $(elapsed "$t")"
+
+# --- summary ----------------------------------------------------------------
+say "summary (all runs took $(elapsed "$t_start"))"
+if [ "${#problems[@]}" -gt 0 ]; then
+    for p in "${problems[@]}"; do
+        echo "run-all: failed: $p"
+    done
+fi
+if [ "$total_skipped" -gt 0 ]; then
+    echo "run-all: $total_skipped test(s) skipped"
+fi
+status=0
+if [ "$total_failed" -gt 0 ] || [ "${#problems[@]}" -gt 0 ]; then
+    status=1
+fi
+if [ $((total_passed + total_failed)) -eq 0 ]; then
+    echo "run-all: no test ran" >&2
+    status=1
+fi
+echo "$total_passed passed, $total_failed failed"
+exit "$status"
