@@ -32,7 +32,6 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$(pwd)
 
 t_start=$(date +%s)
 elapsed() { echo $(( $(date +%s) - $1 ))s; }

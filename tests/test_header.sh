@@ -87,14 +87,14 @@ else
         echo 'int main(void)'
         echo '{'
         for m in $macros; do
-            type=$(echo "$m" | sed 's/_INIT$//' | tr 'A-Z' 'a-z')
+            type=$(echo "$m" | sed 's/_INIT$//' | tr '[:upper:]' '[:lower:]')
             echo "    $type v_$type = $m;"
             echo "    (void)v_$type;"
         done
         echo '    return 0;'
         echo '}'
     } >"$prog"
-    echo "INIT macros: $(echo $macros)"
+    echo "INIT macros: $(echo "$macros" | tr '\n' ' ')"
     for std in c99 c11; do
         # shellcheck disable=SC2086
         check "*_INIT macros, -std=$std" \

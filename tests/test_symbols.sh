@@ -35,6 +35,8 @@ tally_and_exit() {
 
 passed=0
 failed=0
+# words: joins lines into one line of words.
+words() { tr '\n' ' ' | sed 's/ *$//'; }
 ok() { passed=$((passed + 1)); echo "ok:   $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL: $1"; }
 
@@ -127,7 +129,7 @@ if [ ! -s "$tmp/promised" ]; then
 fi
 dups=$(cut -d' ' -f1 "$tmp/sym.pairs" | LC_ALL=C sort | uniq -d)
 if [ -n "$dups" ]; then
-    fail "symbols listed twice in $symfile: $(echo $dups)"
+    fail "symbols listed twice in $symfile: $(echo "$dups" | words)"
 fi
 
 # 2. exported == booking.sym
@@ -168,7 +170,7 @@ grep -vE '^(UNPARSED|NOT_A_FUNCTION):' "$tmp/declared.raw" | LC_ALL=C sort >"$tm
 LC_ALL=C sort -u "$tmp/declared.all" >"$tmp/declared"
 dups=$(uniq -d "$tmp/declared.all")
 if [ -n "$dups" ]; then
-    fail "functions declared BK_API twice: $(echo $dups)"
+    fail "functions declared BK_API twice: $(echo "$dups" | words)"
 fi
 
 # 3. booking.sym == headers (and so == exported)
@@ -203,10 +205,10 @@ elif ! cmp -s "$tmp/versions.actual" "$tmp/versions.readelf"; then
     fail "nm and readelf disagree on the symbol versions:"
     show_diff "$tmp/versions.actual" "$tmp/versions.readelf" "nm" "readelf"
 else
-    ok "every symbol carries its booking.sym version ($(echo $(cat "$tmp/nodes.promised")))"
+    ok "every symbol carries its booking.sym version ($(words <"$tmp/nodes.promised"))"
 fi
 if cmp -s "$tmp/nodes.exported" "$tmp/nodes.promised"; then
-    ok "version nodes defined: $(echo $(cat "$tmp/nodes.exported"))"
+    ok "version nodes defined: $(words <"$tmp/nodes.exported")"
 else
     fail "version nodes of the library differ from booking.sym's:"
     show_diff "$tmp/nodes.exported" "$tmp/nodes.promised" "the library" "booking.sym"

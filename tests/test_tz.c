@@ -1,9 +1,10 @@
 /* lib/tz: zone lookup, offsets and local -> UTC (DESIGN.md section 2).
  *
  * Known cases pin the rule down on well-understood transitions; the
- * randomized checks compare the table against ICU itself (offsets) and
- * against a brute-force reading of the rule that asks ICU, not the table
- * (local -> UTC), so the table logic is not checked against itself. */
+ * randomized checks compare the table against ICU itself (offsets) and,
+ * for local -> UTC, against both a brute-force reading of the rule that asks
+ * ICU, not the table, and ICU's own wall-time resolution set to the same
+ * rule, so the table logic is never checked against itself. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -569,12 +570,37 @@ START_TEST(offsets_match_icu_at_random_instants)
 }
 END_TEST
 
-static void check_local(const tz_zone *z, UCalendar *cal, const icu_table *t, int64_t L)
+/* ICU's own reading of wall time, set to the same rule: an overlap takes
+ * the first occurrence, a gap the offset before it.  A second, independent
+ * oracle for the reference above. */
+static UCalendar *icu_wall_cal(const char *id)
+{
+    UCalendar *cal = icu_cal(id);
+    ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
+    ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST);
+    return cal;
+}
+
+static bk_time icu_local_to_utc(UCalendar *wall, int64_t L)
+{
+    int64_t days = civil_floor_div(L, 86400), secs = civil_floor_mod(L, 86400);
+    int y, m, d;
+    civil_date_from_days(days, &y, &m, &d);
+    UErrorCode st = U_ZERO_ERROR;
+    ucal_clear(wall);
+    ucal_setDateTime(wall, y, m - 1, d, (int32_t)(secs / 3600), (int32_t)(secs / 60 % 60), (int32_t)(secs % 60), &st);
+    UDate ms = ucal_getMillis(wall, &st);
+    EXPECT(U_SUCCESS(st), "ucal_getMillis: %s", u_errorName(st));
+    return (bk_time)(ms / 1000.0);
+}
+
+static void check_local(const tz_zone *z, UCalendar *cal, UCalendar *wall, const icu_table *t, int64_t L)
 {
     bk_time got = tz_local_to_utc(z, L);
     bk_time want = reference_local_to_utc(cal, t, L);
-    EXPECT(got == want, "%s: local %lld -> %lld, reference %lld", tz_zone_id(z), (long long)L, (long long)got,
-                  (long long)want);
+    bk_time icu = icu_local_to_utc(wall, L);
+    EXPECT(got == want && got == icu, "%s: local %lld -> %lld, reference %lld, ICU %lld", tz_zone_id(z), (long long)L,
+           (long long)got, (long long)want, (long long)icu);
 }
 
 START_TEST(local_to_utc_matches_reference_at_random_and_transition_times)
@@ -583,6 +609,7 @@ START_TEST(local_to_utc_matches_reference_at_random_and_transition_times)
     const char *id = cross_zones[_i];
     const tz_zone *z = zone(id);
     UCalendar *cal = icu_cal(id);
+    UCalendar *wall = icu_wall_cal(id);
     static icu_table t;
     icu_transitions(cal, &t);
     int valgrind = under_valgrind();
@@ -590,7 +617,7 @@ START_TEST(local_to_utc_matches_reference_at_random_and_transition_times)
     int n = valgrind ? 60 : 1000;
     const int64_t lo = local_of(1950, 1, 1, 0, 0), hi = local_of(2100, 1, 1, 0, 0);
     for (int k = 0; k < n; k++)
-        check_local(z, cal, &t, rng_range(&seed, lo, hi));
+        check_local(z, cal, wall, &t, rng_range(&seed, lo, hi));
 
     /* Around each transition's local edges, where gaps and overlaps are. */
     static const int64_t deltas[] = {-3601, -1, 0, 1, 900, 1799, 1800, 3599, 3600, 7200};
@@ -599,14 +626,15 @@ START_TEST(local_to_utc_matches_reference_at_random_and_transition_times)
         if (t.at[i] < utc_of(1950, 1, 1, 0, 0) || t.at[i] >= utc_of(2100, 1, 1, 0, 0))
             continue;
         for (size_t d = 0; d < sizeof deltas / sizeof deltas[0]; d++) {
-            check_local(z, cal, &t, t.at[i] + t.before[i] + deltas[d]);
-            check_local(z, cal, &t, t.at[i] + t.after[i] + deltas[d]);
+            check_local(z, cal, wall, &t, t.at[i] + t.before[i] + deltas[d]);
+            check_local(z, cal, wall, &t, t.at[i] + t.after[i] + deltas[d]);
         }
         int64_t a = t.at[i] + (t.before[i] < t.after[i] ? t.before[i] : t.after[i]);
         int64_t b = t.at[i] + (t.before[i] < t.after[i] ? t.after[i] : t.before[i]);
         if (b > a)
-            check_local(z, cal, &t, rng_range(&seed, a, b));
+            check_local(z, cal, wall, &t, rng_range(&seed, a, b));
     }
+    ucal_close(wall);
     ucal_close(cal);
 }
 END_TEST

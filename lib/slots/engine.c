@@ -78,13 +78,26 @@ static void local_sort(bk_local_interval *v, size_t n)
     }
 }
 
+/* Bookings usually come listed by start, and their occupied ranges are
+ * then sorted but for a few buffers: an insertion sort fixes that in a few
+ * moves.  Past a linear budget of moves the input is really unsorted and
+ * goes to qsort (the hole being filled first, v stays a permutation). */
 static void span_sort(span *v, size_t n)
 {
+    size_t budget = 4 * n + 16;
     for (size_t i = 1; i < n; i++) {
-        if (v[i].start < v[i - 1].start) {
-            qsort(v, n, sizeof *v, span_cmp);
-            return;
+        span x = v[i];
+        size_t j = i;
+        while (j > 0 && x.start < v[j - 1].start) {
+            if (budget-- == 0) {
+                v[j] = x;
+                qsort(v, n, sizeof *v, span_cmp);
+                return;
+            }
+            v[j] = v[j - 1];
+            j--;
         }
+        v[j] = x;
     }
 }
 
@@ -185,39 +198,13 @@ static void worktime_free(worktime *wt)
     memset(wt, 0, sizeof *wt);
 }
 
-/* Builds the dates [first_day, last_day] of `in` and W, with `extra` spans
- * of scratch behind them.  BK_OK or BK_ENOMEM. */
-static int worktime_build(const engine_input *in, int64_t first_day, int64_t last_day, size_t extra,
-                          worktime *wt)
+/* The seven weekday sets into `week` (at most n_weekly intervals in all, see
+ * local_subtract), using `avail` and `cuts` (n_weekly each) as scratch.
+ * Returns the largest set's size. */
+static size_t weekday_sets(const engine_input *in, bk_local_interval *week, bk_local_interval *avail,
+                           bk_local_interval *cuts, size_t wd_off[7], size_t wd_n[7])
 {
-    memset(wt, 0, sizeof *wt);
-    int status = BK_ENOMEM;
-    bk_local_interval *lmem = NULL;
-    const engine_override **sorted_ovs = NULL;
-
-    /* Local scratch: the seven weekday sets (at most n_weekly in all, see
-     * local_subtract), the available rows of one weekday or the intervals
-     * of one override, and the cut rows of one weekday. */
-    size_t max_ov = 0, ov_in_range = 0;
-    for (size_t i = 0; i < in->n_overrides; i++) {
-        const engine_override *o = &in->overrides[i];
-        if (o->day < first_day || o->day > last_day)
-            continue;
-        if (o->n_intervals > max_ov)
-            max_ov = o->n_intervals;
-        ov_in_range += o->n_intervals;
-    }
-    size_t tmp_cap = in->n_weekly > max_ov ? in->n_weekly : max_ov;
-    if (tmp_cap > SIZE_MAX / sizeof *lmem / 3)
-        goto done;
-    lmem = bki_malloc((2 * in->n_weekly + tmp_cap) * sizeof *lmem);
-    if (!lmem)
-        goto done;
-    bk_local_interval *week = lmem;
-    bk_local_interval *tmp = lmem + in->n_weekly;
-    bk_local_interval *cuts = tmp + tmp_cap;
-
-    size_t wd_off[7], wd_n[7], max_wd = 0, used = 0;
+    size_t max_wd = 0, used = 0;
     for (int wd = 0; wd < 7; wd++) {
         size_t na = 0, nc = 0;
         for (size_t i = 0; i < in->n_weekly; i++) {
@@ -226,44 +213,62 @@ static int worktime_build(const engine_input *in, int64_t first_day, int64_t las
                 continue;
             bk_local_interval iv = {r->start_minute, r->end_minute};
             if (r->is_available)
-                tmp[na++] = iv;
+                avail[na++] = iv;
             else
                 cuts[nc++] = iv;
         }
-        na = local_union(tmp, na);
+        na = local_union(avail, na);
         nc = local_union(cuts, nc);
         wd_off[wd] = used;
-        wd_n[wd] = local_subtract(tmp, na, cuts, nc, week + used);
+        wd_n[wd] = local_subtract(avail, na, cuts, nc, week + used);
         used += wd_n[wd];
         if (wd_n[wd] > max_wd)
             max_wd = wd_n[wd];
     }
+    return max_wd;
+}
 
-    /* Overrides are walked in day order alongside the dates. */
-    const engine_override *const *ovs = NULL;
-    int ovs_sorted = 1;
-    for (size_t i = 1; i < in->n_overrides; i++)
-        if (in->overrides[i].day < in->overrides[i - 1].day)
-            ovs_sorted = 0;
-    if (!ovs_sorted) {
-        sorted_ovs = bki_malloc(in->n_overrides * sizeof *sorted_ovs);
-        if (!sorted_ovs)
-            goto done;
-        for (size_t i = 0; i < in->n_overrides; i++)
-            sorted_ovs[i] = &in->overrides[i];
-        qsort(sorted_ovs, in->n_overrides, sizeof *sorted_ovs, override_ptr_cmp);
-        ovs = sorted_ovs;
-    }
+/* The overrides in day order, so that they are walked alongside the dates:
+ * *out is NULL when the input is in order already.  BK_OK or BK_ENOMEM. */
+static int sort_overrides(const engine_input *in, const engine_override ***out)
+{
+    *out = NULL;
+    size_t i = 1;
+    while (i < in->n_overrides && in->overrides[i].day >= in->overrides[i - 1].day)
+        i++;
+    if (i >= in->n_overrides)
+        return BK_OK;
+    const engine_override **v = bki_malloc(in->n_overrides * sizeof *v);
+    if (!v)
+        return BK_ENOMEM;
+    for (i = 0; i < in->n_overrides; i++)
+        v[i] = &in->overrides[i];
+    qsort(v, in->n_overrides, sizeof *v, override_ptr_cmp);
+    *out = v;
+    return BK_OK;
+}
+
+/* worktime_build once its scratch exists: `lmem` holds 2 * n_weekly +
+ * tmp_cap local intervals. */
+static int worktime_fill(const engine_input *in, int64_t first_day, int64_t last_day, size_t extra,
+                         bk_local_interval *lmem, size_t tmp_cap, const engine_override *const *ovs,
+                         size_t ov_in_range, worktime *wt)
+{
+    bk_local_interval *week = lmem;
+    bk_local_interval *tmp = lmem + in->n_weekly;
+    size_t wd_off[7], wd_n[7];
+    size_t max_wd = weekday_sets(in, week, tmp, tmp + tmp_cap, wd_off, wd_n);
 
     size_t n_days = first_day <= last_day ? (size_t)(last_day - first_day + 1) : 0;
-    if (max_wd && n_days > (SIZE_MAX / sizeof(span) / 4) / max_wd)
-        goto done;
+    const size_t limit = SIZE_MAX / sizeof(span) / 4;
+    if ((max_wd && n_days > limit / max_wd) || ov_in_range > limit || extra > limit)
+        return BK_ENOMEM;
     size_t cap = n_days * max_wd + ov_in_range;
-    if (extra > SIZE_MAX / sizeof(span) / 4 || cap > SIZE_MAX / sizeof(span) / 4)
-        goto done;
+    if (cap > limit)
+        return BK_ENOMEM;
     wt->mem = bki_malloc((2 * cap + extra) * sizeof(span));
     if (!wt->mem)
-        goto done;
+        return BK_ENOMEM;
     wt->dates = wt->mem;
     wt->w = wt->mem + cap;
     wt->extra = wt->w + cap;
@@ -305,11 +310,38 @@ static int worktime_build(const engine_input *in, int64_t first_day, int64_t las
     wt->n_dates = n;
     memcpy(wt->w, wt->dates, n * sizeof(span));
     wt->n_w = span_union(wt->w, n);
-    status = BK_OK;
+    return BK_OK;
+}
 
-done:
+/* Builds the dates [first_day, last_day] of `in` and W, with `extra` spans
+ * of scratch behind them.  BK_OK or BK_ENOMEM (then wt holds nothing). */
+static int worktime_build(const engine_input *in, int64_t first_day, int64_t last_day, size_t extra,
+                          worktime *wt)
+{
+    memset(wt, 0, sizeof *wt);
+    /* Local scratch: the weekday sets, the available rows of one weekday or
+     * the intervals of one override, and the cut rows of one weekday. */
+    size_t max_ov = 0, ov_in_range = 0;
+    for (size_t i = 0; i < in->n_overrides; i++) {
+        const engine_override *o = &in->overrides[i];
+        if (o->day < first_day || o->day > last_day)
+            continue;
+        if (o->n_intervals > max_ov)
+            max_ov = o->n_intervals;
+        ov_in_range += o->n_intervals;
+    }
+    size_t tmp_cap = in->n_weekly > max_ov ? in->n_weekly : max_ov;
+    if (tmp_cap > SIZE_MAX / sizeof(bk_local_interval) / 3)
+        return BK_ENOMEM;
+    bk_local_interval *lmem = bki_malloc((2 * in->n_weekly + tmp_cap) * sizeof *lmem);
+    if (!lmem)
+        return BK_ENOMEM;
+    const engine_override **ovs;
+    int status = sort_overrides(in, &ovs);
+    if (status == BK_OK)
+        status = worktime_fill(in, first_day, last_day, extra, lmem, tmp_cap, ovs, ov_in_range, wt);
     bki_free(lmem);
-    bki_free(sorted_ovs);
+    bki_free(ovs);
     if (status != BK_OK)
         worktime_free(wt);
     return status;

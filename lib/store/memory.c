@@ -844,7 +844,8 @@ static int check_provider_args(const bk_provider *p, const char *username_key,
     if (!p)
         return bk_store_error(err, BK_EINVAL, "provider: NULL");
     if (!username_key || !email_key)
-        return bk_store_error(err, BK_EINVAL, "%s: NULL", username_key ? "email_key" : "username_key");
+        return bk_store_error(err, BK_EINVAL, "%s: NULL",
+                              username_key ? "email_key" : "username_key");
     return BK_OK;
 }
 
@@ -1224,7 +1225,8 @@ static int blocked_delete_locked(struct mdata *d, const bk_id *id, bk_store_err 
     return BK_OK;
 }
 
-static const struct mblocked *next_oneoff(const struct mprov *p, size_t *i, bk_time from, bk_time to)
+static const struct mblocked *next_oneoff(const struct mprov *p, size_t *i, bk_time from,
+                                          bk_time to)
 {
     for (; *i < p->blocked.n; ++*i) {
         const struct mblocked *b = p->blocked.v[*i];
@@ -1237,7 +1239,8 @@ static const struct mblocked *next_oneoff(const struct mprov *p, size_t *i, bk_t
     return NULL;
 }
 
-static const struct mblocked *next_recurring(const struct mprov *p, size_t *j, bk_time from, bk_time to)
+static const struct mblocked *next_recurring(const struct mprov *p, size_t *j, bk_time from,
+                                             bk_time to)
 {
     if (*j < p->blocked_rec.n && from < to) {
         const struct mblocked *b = p->blocked_rec.v[*j];

@@ -30,9 +30,9 @@
 struct tz_zone {
     struct tz_zone *next; /* cache chain; never changes once published */
     char *id;
-    size_t n;       /* transitions */
-    int64_t *at;    /* n UTC instants, strictly increasing */
-    int32_t *off;   /* n + 1 offsets: off[i] is in force before at[i], off[n] after the last */
+    size_t n;        /* transitions */
+    int64_t *at;     /* n UTC instants, strictly increasing */
+    int32_t *off;    /* n + 1 offsets: off[i] is in force before at[i], off[n] after the last */
     int32_t min_off; /* extremes of off[], bounding the search in tz_local_to_utc */
     int32_t max_off;
 };
@@ -238,8 +238,8 @@ static int zone_push(tz_zone *z, size_t *cap_at, size_t *cap_off, int64_t at, in
 /* Reads the zone's transitions out of ICU once.  Transitions that leave the
  * total offset unchanged (ICU reports a change of name or of the raw/DST
  * split as one too) are dropped: only the total matters here, and fewer
- * entries keep the local->UTC search window small.  Returns BK_OK, or
- * BK_ENOMEM (ok == 0, status fine) / an ICU failure (status set). */
+ * entries keep the local->UTC search window small.  BK_OK; BK_ENOMEM; or
+ * BK_EINVAL with *status saying what ICU did not like. */
 static int zone_fill(tz_zone *z, const UChar *uid, int32_t ulen, UErrorCode *status)
 {
     UCalendar *cal = ucal_open(uid, ulen, "en_US_POSIX", UCAL_GREGORIAN, status);
@@ -332,9 +332,14 @@ int tz_zone_get(const char *id, const tz_zone **out, char *msg, size_t msg_size)
         *out = NULL;
     if (msg && msg_size)
         msg[0] = '\0';
+    if (!out) {
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "timezone: no place for the result");
+        return BK_EINVAL;
+    }
     UChar uid[TZ_ID_MAX + 1];
     int32_t ulen = id ? id_to_uchars(id, uid) : -1;
-    if (ulen < 0 || !out) {
+    if (ulen < 0) {
         write_unknown(id, msg, msg_size);
         return BK_EINVAL;
     }

@@ -30,7 +30,17 @@
  * why (the message reaches bk_errmsg()).
  *
  * A store object is used by one bk_db, i.e. one thread at a time; a backend
- * shared between handles (like "memory:NAME") locks internally.
+ * shared between handles (like "memory:NAME") locks internally.  A sink
+ * callback must not call back into the same store (a backend may hold its
+ * lock while it emits).
+ *
+ * Outcomes every backend gives alike (the conformance suite checks them):
+ *  - a read, list or delete naming a provider, service, booking, rule,
+ *    override or period that does not exist: BK_ENOTFOUND ("provider: not
+ *    found"), never an empty result;
+ *  - an insert whose id is already taken (the library's UUIDs make this a
+ *    broken backend or a broken random source): BK_ESTORE;
+ *  - a sink callback's non-zero return is returned as it is.
  */
 #ifndef BOOKING_SYS_STORE_H
 #define BOOKING_SYS_STORE_H
