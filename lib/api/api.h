@@ -55,6 +55,10 @@ int v_int(bk_db *db, const char *field, long long v, long long lo, long long hi)
 int v_date(bk_db *db, const char *field, const bk_date *d);
 int v_currency(bk_db *db, const char *field, const char *code);
 int v_local_interval(bk_db *db, const char *field, int start_minute, int end_minute);
+/* A caller's text for a message: at most max bytes of s, cut on a character
+ * boundary, with bytes that are not UTF-8 or are control characters shown
+ * as \xNN, so that messages stay valid text for bindings.  Returns buf. */
+const char *api_quote(char *buf, size_t size, const char *s, size_t max);
 /* Makes a fresh record id. */
 int api_new_id(bk_db *db, bk_id *out);
 

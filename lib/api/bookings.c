@@ -29,8 +29,9 @@ BK_API int bk_booking_status_parse(const char *name, bk_booking_status *out)
             return BK_OK;
         }
     }
-    return api_fail(NULL, BK_EINVAL, "status: '%.40s' is not one of pending, confirmed, cancelled, completed, no_show",
-                    name);
+    char q[200];
+    return api_fail(NULL, BK_EINVAL, "status: '%s' is not one of pending, confirmed, cancelled, completed, no_show",
+                    api_quote(q, sizeof q, name, 40));
 }
 
 static int valid_status(int s) { return s >= BK_BOOKING_PENDING && s <= BK_BOOKING_NO_SHOW; }

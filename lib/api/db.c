@@ -132,7 +132,9 @@ BK_API int bk_open(bk_db **out, const char *uri)
             return api_fail(NULL, rc, "%s", err.message[0] ? err.message : bk_strerror(rc));
         return bk_open_store(out, store);
     }
-    return api_fail(NULL, BK_EINVAL, "uri: no backend for '%.100s' (supported: \"memory:\", \"memory:NAME\")", uri);
+    char q[500];
+    return api_fail(NULL, BK_EINVAL, "uri: no backend for '%s' (supported: \"memory:\", \"memory:NAME\")",
+                    api_quote(q, sizeof q, uri, 100));
 }
 
 BK_API void bk_close(bk_db *db)

@@ -280,11 +280,14 @@ int api_get_one(bk_db *db, int rc, api_collect *c, const char *what, void **out)
 
 int api_list_begin(bk_db *db, void *out, size_t *n)
 {
+    /* Both outputs are cleared even when the other is missing. */
+    if (out)
+        *(void **)out = NULL;
+    if (n)
+        *n = 0;
     int rc;
     if ((rc = v_nonnull(db, "out", out)) || (rc = v_nonnull(db, "n", n)))
         return rc;
-    *(void **)out = NULL;
-    *n = 0;
     return BK_OK;
 }
 

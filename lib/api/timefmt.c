@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "util/civil.h"
+#include "util/strutil.h"
 
 static int digits(const char *s, int n, int *out)
 {
@@ -33,8 +34,10 @@ BK_API int bk_time_parse_iso(const char *text, bk_time *out)
     if (strnlen(text, 21) != 20 || !digits(text, 4, &y) || text[4] != '-' || !digits(text + 5, 2, &mo) ||
         text[7] != '-' || !digits(text + 8, 2, &d) || text[10] != 'T' || !digits(text + 11, 2, &h) ||
         text[13] != ':' || !digits(text + 14, 2, &mi) || text[16] != ':' || !digits(text + 17, 2, &s) ||
-        text[19] != 'Z')
-        return api_fail(NULL, BK_EINVAL, "time: '%.40s' is not YYYY-MM-DDTHH:MM:SSZ", text);
+        text[19] != 'Z') {
+        char q[200];
+        return api_fail(NULL, BK_EINVAL, "time: '%s' is not YYYY-MM-DDTHH:MM:SSZ", api_quote(q, sizeof q, text, 40));
+    }
     if (!civil_date_valid(y, mo, d) || h > 23 || mi > 59 || s > 59)
         return api_fail(NULL, BK_EINVAL, "time: '%s' is not a valid instant in 1900-2199", text);
     *out = civil_days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
@@ -91,6 +94,9 @@ BK_API int bk_time_format(bk_time t, const char *zone, const char *locale, const
         skeleton = "yMMMdEEEjmz";
     if (strlen(locale) > 100 || strlen(skeleton) > 100)
         return api_fail(NULL, BK_EINVAL, "locale/skeleton: longer than 100 bytes");
+    /* ICU would read a garbled locale id as the root locale, silently. */
+    if (!strutil_utf8_valid(locale, strlen(locale)))
+        return api_fail(NULL, BK_EINVAL, "locale: not valid UTF-8");
 
     UErrorCode st = U_ZERO_ERROR;
     UChar uzone[128], uskel[128], pattern[256], result[512];

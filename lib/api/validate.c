@@ -1,4 +1,5 @@
 /* Input checks: every failure is BK_EINVAL with the field named. */
+#include <stdio.h>
 #include <string.h>
 
 #include <unicode/ucurr.h>
@@ -7,6 +8,47 @@
 #include "util/civil.h"
 #include "util/strutil.h"
 #include "util/uuid.h"
+
+/* Length of the well-formed UTF-8 character at p, else 0. */
+static size_t utf8_char_len(const char *p)
+{
+    unsigned c = (unsigned char)*p;
+    size_t need = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (!need || strnlen(p, need) < need || !strutil_utf8_valid(p, need))
+        return 0;
+    return need;
+}
+
+const char *api_quote(char *buf, size_t size, const char *s, size_t max)
+{
+    size_t n = 0, taken = 0;
+    if (!size)
+        return "";
+    while (*s && taken < max) {
+        size_t len = utf8_char_len(s);
+        unsigned c = (unsigned char)*s;
+        if (len == 0 || (len == 1 && (c < 0x20 || c == 0x7F))) {
+            if (n + 4 >= size)
+                break;
+            snprintf(buf + n, size - n, "\\x%02X", c);
+            n += 4;
+            len = 1;
+        } else {
+            if (n + len >= size)
+                break;
+            memcpy(buf + n, s, len);
+            n += len;
+        }
+        s += len;
+        taken += len;
+    }
+    if (*s && n + 3 < size) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
 
 int v_nonnull(bk_db *db, const char *field, const void *p)
 {
@@ -61,8 +103,11 @@ int v_zone(bk_db *db, const char *field, const char *zone, const tz_zone **out)
     char msg[256];
     const tz_zone *z = NULL;
     int rc = tz_zone_get(zone, &z, msg, sizeof msg);
-    if (rc != BK_OK)
-        return api_fail(db, rc, "%s", rc == BK_ENOMEM ? "out of memory loading a time zone" : msg);
+    if (rc != BK_OK) {
+        /* The zone module says "timezone: ..."; name the caller's field. */
+        const char *detail = strncmp(msg, "timezone: ", 10) == 0 ? msg + 10 : msg;
+        return api_fail(db, rc, "%s: %s", field, rc == BK_ENOMEM ? "out of memory loading a time zone" : detail);
+    }
     if (out)
         *out = z;
     return BK_OK;
@@ -110,8 +155,11 @@ int v_currency(bk_db *db, const char *field, const char *code)
     if (!code)
         return api_fail(db, BK_EINVAL, "%s: required", field);
     if (strlen(code) != 3 || code[0] < 'A' || code[0] > 'Z' || code[1] < 'A' || code[1] > 'Z' || code[2] < 'A' ||
-        code[2] > 'Z')
-        return api_fail(db, BK_EINVAL, "%s: '%.10s' is not an ISO 4217 code (three upper-case letters)", field, code);
+        code[2] > 'Z') {
+        char q[64];
+        return api_fail(db, BK_EINVAL, "%s: '%s' is not an ISO 4217 code (three upper-case letters)", field,
+                        api_quote(q, sizeof q, code, 10));
+    }
     UChar iso[4] = {(UChar)code[0], (UChar)code[1], (UChar)code[2], 0};
     UErrorCode st = U_ZERO_ERROR;
     /* Any currency that was legal tender at some time is accepted. */
@@ -143,8 +191,10 @@ BK_API int bk_id_parse(const char *text, bk_id *out)
     memset(out, 0, sizeof *out);
     if (!text)
         return api_fail(NULL, BK_EINVAL, "id: NULL");
-    if (strnlen(text, 37) != 36 || !uuid_valid(text))
-        return api_fail(NULL, BK_EINVAL, "id: '%.40s' is not a UUID", text);
+    if (strnlen(text, 37) != 36 || !uuid_valid(text)) {
+        char q[200];
+        return api_fail(NULL, BK_EINVAL, "id: '%s' is not a UUID", api_quote(q, sizeof q, text, 40));
+    }
     for (size_t i = 0; i < 36; i++) {
         char c = text[i];
         out->s[i] = (c >= 'A' && c <= 'F') ? (char)(c - 'A' + 'a') : c;
