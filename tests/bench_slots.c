@@ -4,6 +4,7 @@
  *
  *   bench_slots FILE [K]     K timed queries (default 2000) after one warm-up;
  *                            prints the median per query and slots per second
+ *   bench_slots FILE --once  the same as K = 1
  *
  * The warm-up query is not timed: it builds the zone's transition table,
  * which is paid once per process, not per query.  Every measured query goes
@@ -64,12 +65,14 @@ static int check_result(const char *path, const scenario *sc, const bk_slot *slo
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: bench_slots SCENARIO.json [RUNS]\n");
+        fprintf(stderr, "usage: bench_slots SCENARIO.json [RUNS | --once]\n");
         return 2;
     }
     const char *path = argv[1];
     long runs = DEFAULT_RUNS;
-    if (argc == 3) {
+    if (argc == 3 && strcmp(argv[2], "--once") == 0) {
+        runs = 1;
+    } else if (argc == 3) {
         char *end;
         errno = 0;
         runs = strtol(argv[2], &end, 10);
@@ -138,7 +141,7 @@ int main(int argc, char **argv)
     qsort(times, (size_t)runs, sizeof *times, cmp_double);
     double median = runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2;
     double p90 = times[(size_t)((double)(runs - 1) * 0.9)];
-    printf("%s: %zu slots per query, %ld warm queries\n", path, n, runs);
+    printf("%s: %zu slots per query, %ld warm quer%s\n", path, n, runs, runs == 1 ? "y" : "ies");
     printf("median %.1f us/query (min %.1f, p90 %.1f), %.0f slots/s, %.0f queries/s\n", median * 1e6,
            times[0] * 1e6, p90 * 1e6, median > 0 ? (double)n / median : 0.0, median > 0 ? 1.0 / median : 0.0);
 

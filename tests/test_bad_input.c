@@ -772,8 +772,8 @@ START_TEST(time_parse_iso_rejects_malformed_text)
         "2200-01-01T00:00:00Z",     "+026-01-01T00:00:00Z",  "2026-1-01T00:00:00Z",
         "2026-01-01T00:00:00+00:00", " 2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5Z",
         "2026-01-01t00:00:00Z",     "-001-01-01T00:00:00Z",  "2026-01-01T00:00:0Z",
-        "\xef\xbc\x92" "026-01-01T00:00:00Z", /* full-width digit */
-        "2026-01-01T00:00:00\xc3\x28", "\xc0\xaf" "2026-01-01T00:00:00Z", "\xed\xa0\x80",
+        "\357\274\222026-01-01T00:00:00Z", /* full-width digit 2 */
+        "2026-01-01T00:00:00\xc3\x28", "\300\2572026-01-01T00:00:00Z", "\xed\xa0\x80",
         "2026-01-01T00:00:00Z\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -1068,8 +1068,9 @@ START_TEST(open_rejects_null_pointers_and_unknown_uris)
     ck_assert_ptr_null(h);
     char *long_name = sized("memory:", "n", 7 + 201, "");
     char *bad_utf8_uri = concat3("memory:", "\xc3\x28", "");
-    const char *bad[] = {"nosuchscheme:foo", "", "memory", "MEMORY:", " memory:", "\xc3\x28", "\xc0\xaf:x",
-                         long_name, bad_utf8_uri};
+    /* Only URIs that no future backend will take (PostgreSQL conninfo may
+     * later accept more). */
+    const char *bad[] = {"nosuchscheme:foo", "", "\xc3\x28", "\xc0\xaf:x", long_name, bad_utf8_uri};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         NOTE("uri '%.60s'", bad[i]);
         h = SENTINEL_DB;
@@ -1753,7 +1754,7 @@ static const int_field service_ints[] = {
 #define N_SERVICE_INTS (sizeof service_ints / sizeof *service_ints)
 
 static const char *const bad_currencies[] = {"eur", "EU", "XXQ", "EURO", "", "E1R", "EUR ", " EUR", "Eur",
-                                             "\xc3\x28" "A", "E\xc0\xaf", "\xed\xa0\x80"};
+                                             "\xc3(A", "E\xc0\xaf", "\xed\xa0\x80"};
 #define N_BAD_CURRENCIES (sizeof bad_currencies / sizeof *bad_currencies)
 
 static void service_cases(const bk_service *base, case_fn fn, void *ctx)

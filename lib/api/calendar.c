@@ -86,6 +86,8 @@ BK_API int bk_override_list(bk_db *db, const bk_id *provider, const bk_date *fro
     if ((rc = api_list_begin(db, out, n)) || (rc = v_id(db, "provider", provider)) ||
         (rc = v_date(db, "from", from)) || (rc = v_date(db, "to", to)))
         return rc;
+    if (to->year * 10000 + to->month * 100 + to->day < from->year * 10000 + from->month * 100 + from->day)
+        return api_fail(db, BK_EINVAL, "to: %04d-%02d-%02d is before from", to->year, to->month, to->day);
     api_collect c = {0};
     bk_store_sink sink = api_collect_sink(&c);
     rc = db->store->override_list(db->store, provider, from, to, &sink, &db->err);

@@ -7,6 +7,7 @@
 #include "api/api.h"
 #include "store/memory.h"
 #include "util/alloc.h"
+#include "util/strutil.h"
 
 /* The error slot of calls that have no handle (bk_open among them). */
 static _Thread_local bk_store_err thread_err;
@@ -120,6 +121,8 @@ BK_API int bk_open(bk_db **out, const char *uri)
         return api_fail(NULL, BK_EINVAL, "out: NULL");
     if (!uri)
         return api_fail(NULL, BK_EINVAL, "uri: NULL");
+    if (!strutil_utf8_valid(uri, strlen(uri)))
+        return api_fail(NULL, BK_EINVAL, "uri: not valid UTF-8");
     if (strncmp(uri, "memory:", 7) == 0) {
         const char *name = uri + 7;
         if (strlen(name) > 200)

@@ -73,6 +73,14 @@ static void printable(char *dst, size_t size, const char *src)
 static int fail(loader *ld, int status, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Library and jansson messages quote the input too: keep them on one line. */
+static void flatten(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
 static int fail(loader *ld, int status, const char *path, const char *fmt, ...)
 {
     char msg[512];
@@ -80,6 +88,7 @@ static int fail(loader *ld, int status, const char *path, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    flatten(msg);
     if (path && *path)
         set_err(ld->err, ld->err_size, "%s: %s: %s", ld->file, path, msg);
     else
@@ -214,8 +223,11 @@ static int parse_instant(loader *ld, json_t *v, const char *path, bk_time *out)
     if (bk_time_parse_iso(s, out) != BK_OK) {
         char shown[64];
         printable(shown, sizeof shown, s);
-        return fail(ld, BK_EINVAL, path, "expected a UTC instant like 2026-01-05T09:00:00Z, got \"%s\"",
-                    shown);
+        /* The library says why (a year out of its range reads like a
+         * format error otherwise). */
+        const char *why = bk_errmsg(NULL);
+        return fail(ld, BK_EINVAL, path, "expected a UTC instant like 2026-01-05T09:00:00Z, got \"%s\"%s%s%s",
+                    shown, *why ? " (" : "", why, *why ? ")" : "");
     }
     return BK_OK;
 }
@@ -722,6 +734,7 @@ int scenario_load(const char *path, bk_db *db, scenario *out, char *err, size_t 
     if (!root) {
         if (jerr.line < 1)
             return fail(&ld, BK_EINVAL, NULL, "cannot read: %s", jerr.text);
+        flatten(jerr.text);
         set_err(err, err_size, "%s:%d:%d: invalid JSON at line %d, column %d: %s", path, jerr.line,
                 jerr.column, jerr.line, jerr.column, jerr.text);
         return BK_EINVAL;
