@@ -133,6 +133,13 @@ static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_
     return api_store_result(db, rc);
 }
 
+static int load_zone(bk_db *db, api_schedule *s)
+{
+    char msg[256];
+    int rc = tz_zone_get(s->provider->timezone, &s->zone, msg, sizeof msg);
+    return rc == BK_OK ? BK_OK : api_fail(db, rc, "provider.timezone: %s", msg);
+}
+
 int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk_time from, bk_time to,
                       const char *idempotency_key, api_schedule *s)
 {
@@ -140,12 +147,8 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
     bk_time data_from = from - LOAD_MARGIN, data_to = to + LOAD_MARGIN;
     int64_t first_day = civil_floor_div(data_from, 86400), last_day = civil_floor_div(data_to, 86400);
     int rc = load_once(db, provider, service, data_from, data_to, first_day, last_day, idempotency_key, s);
-    if (rc == BK_OK) {
-        char msg[256];
-        rc = tz_zone_get(s->provider->timezone, &s->zone, msg, sizeof msg);
-        if (rc != BK_OK)
-            rc = api_fail(db, rc, "provider.timezone: %s", msg);
-    }
+    if (rc == BK_OK)
+        rc = load_zone(db, s);
     if (rc == BK_OK) {
         int64_t need_first, need_last;
         bk_time need_from, need_to;
@@ -156,12 +159,8 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
             rc = load_once(db, provider, service, need_from < data_from ? need_from : data_from,
                            need_to > data_to ? need_to : data_to, need_first < first_day ? need_first : first_day,
                            need_last > last_day ? need_last : last_day, idempotency_key, s);
-            if (rc == BK_OK) {
-                char msg[256];
-                rc = tz_zone_get(s->provider->timezone, &s->zone, msg, sizeof msg);
-                if (rc != BK_OK)
-                    rc = api_fail(db, rc, "provider.timezone: %s", msg);
-            }
+            if (rc == BK_OK)
+                rc = load_zone(db, s);
         }
     }
     if (rc != BK_OK) {
