@@ -194,11 +194,43 @@ BK_API int bk_id_parse(const char *text, bk_id *out);
  *                    internally locked); it lives until its last handle is
  *                    closed.
  *
- * Other URIs (PostgreSQL conninfo) are BK_EINVAL until a backend for them
- * is built in.  On success *out is a new handle to close with bk_close().
- * On error *out is NULL and bk_errmsg(NULL) says why.
+ *  - "postgresql://..." or "postgres://..." (a libpq URI), or a libpq
+ *    key=value conninfo ("host=/tmp dbname=booking"): a PostgreSQL
+ *    database.  The handle owns one connection; after the server drops it,
+ *    the next call reconnects.  Works through PgBouncer in transaction
+ *    pooling mode (no prepared statements, no session state).
+ *
+ * On success *out is a new handle to close with bk_close().  On error *out
+ * is NULL and bk_errmsg(NULL) says why (BK_EINVAL for a URI no backend
+ * takes, BK_ECONNECTION when the server cannot be reached, BK_ESTORE when
+ * the schema cannot be created).
  */
 BK_API int bk_open(bk_db **out, const char *uri);
+
+/** How bk_open_ext opens a store.  Members that do not apply to a backend
+ *  are ignored by it. */
+typedef struct bk_open_options {
+    unsigned int version; /* BK_OPEN_OPTIONS_VERSION */
+    /** PostgreSQL: the schema (namespace) that holds the library's tables;
+     *  NULL = "public".  1-63 bytes of [a-z0-9_], not starting with a digit. */
+    const char *schema;
+    /** PostgreSQL: 1 (default) creates or upgrades the tables on open, one
+     *  migration at a time, safe when several processes start together;
+     *  0 never runs DDL (for a role without DDL rights) and fails with
+     *  BK_ESTORE if the schema is missing or older than this library. */
+    int migrate;
+    /** PostgreSQL, when the tables are first created: 0 = one bookings
+     *  table; 2..256 = bookings partitioned by HASH(provider_id) into that
+     *  many partitions, each with the no-overlap exclusion constraint. */
+    int booking_partitions;
+} bk_open_options;
+
+#define BK_OPEN_OPTIONS_VERSION 1
+#define BK_OPEN_OPTIONS_INIT {BK_OPEN_OPTIONS_VERSION, NULL, 1, 0}
+BK_API void bk_open_options_init(bk_open_options *o);
+
+/** bk_open with options (NULL = the defaults). */
+BK_API int bk_open_ext(bk_db **out, const char *uri, const bk_open_options *options);
 
 /** Closes a handle and frees everything it owns.  Accepts NULL.  Records
  *  handed out earlier stay valid (they are independent copies). */
@@ -573,6 +605,27 @@ BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***
  */
 BK_API int bk_booking_cancel(bk_db *db, const bk_id *id, int64_t expected_lock_version,
                              const char *reason, bk_booking **out);
+
+/** pending -> confirmed, setting confirmed_at.  Same versioning and errors
+ *  as bk_booking_cancel (BK_ESTATE from any other status). */
+BK_API int bk_booking_confirm(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out);
+
+/** confirmed -> completed. */
+BK_API int bk_booking_complete(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out);
+
+/** confirmed -> no_show. */
+BK_API int bk_booking_mark_no_show(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out);
+
+/**
+ * Moves a live (pending or confirmed) booking to new_start, atomically,
+ * keeping its id and status: new_start must be a slot bk_slots would offer
+ * at `now` (BK_TIME_UNSET = the clock) if the booking itself did not exist.
+ * As with bk_book, the booking takes the service's current duration and
+ * buffers.  On success the version goes up by one; on BK_ECONFLICT,
+ * BK_EUNAVAILABLE, BK_ESTALE or BK_ESTATE the booking stays where it was.
+ */
+BK_API int bk_booking_reschedule(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_time new_start,
+                                 bk_time now, bk_booking **out);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@ PACKAGES="
   meson ninja-build pkg-config gcc g++ libc6-dev binutils
   libicu-dev check libsubunit-dev libjansson-dev
   valgrind python3
-  libsodium-dev libpq-dev postgresql
+  libsodium-dev libpq-dev postgresql pgbouncer
 "
 
 missing=""

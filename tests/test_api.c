@@ -719,6 +719,108 @@ START_TEST(records_outlive_their_handle)
 }
 END_TEST
 
+/* ---- lifecycle ---- */
+
+START_TEST(lifecycle_moves_follow_the_design_table)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_service sv = BK_SERVICE_INIT;
+    sv.provider = p;
+    sv.name = "s";
+    sv.duration_minutes = 30;
+    sv.requires_confirmation = 1;
+    bk_id s;
+    OK(bk_service_create(db, &sv, &s));
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *b = NULL, *c = NULL;
+    OK(book(p, s, "2026-01-05T09:00:00Z", &b));
+    ck_assert_int_eq(b->status, BK_BOOKING_PENDING);
+    /* pending cannot complete or be a no-show */
+    ck_assert_int_eq(bk_booking_complete(db, &b->id, b->lock_version, NULL), BK_ESTATE);
+    ck_assert_int_eq(bk_booking_mark_no_show(db, &b->id, b->lock_version, NULL), BK_ESTATE);
+    OK(bk_booking_confirm(db, &b->id, b->lock_version, &c));
+    ck_assert_int_eq(c->status, BK_BOOKING_CONFIRMED);
+    ck_assert(c->confirmed_at != BK_TIME_UNSET);
+    ck_assert_int_eq(c->lock_version, 2);
+    ck_assert_int_eq(bk_booking_confirm(db, &b->id, c->lock_version, NULL), BK_ESTATE);
+    OK(bk_booking_complete(db, &b->id, c->lock_version, NULL));
+    ck_assert_int_eq(bk_booking_cancel(db, &b->id, c->lock_version + 1, NULL, NULL), BK_ESTATE);
+    bk_booking_free(b);
+    bk_booking_free(c);
+
+    OK(book(p, s, "2026-01-05T10:00:00Z", &b));
+    OK(bk_booking_confirm(db, &b->id, 1, NULL));
+    OK(bk_booking_mark_no_show(db, &b->id, 2, &c));
+    ck_assert_int_eq(c->status, BK_BOOKING_NO_SHOW);
+    ck_assert_int_eq(bk_booking_reschedule(db, &b->id, 3, T("2026-01-05T11:00:00Z"), T("2020-01-01T00:00:00Z"),
+                                           NULL),
+                     BK_ESTATE);
+    bk_booking_free(b);
+    bk_booking_free(c);
+}
+END_TEST
+
+START_TEST(stale_version_changes_nothing)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_id s = new_service(p, 30, 0, 0, 0);
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *b = NULL;
+    OK(book(p, s, "2026-01-05T09:00:00Z", &b));
+    /* Two handles on one store would race the same way: the second writer
+     * holds an old version. */
+    OK(bk_booking_cancel(db, &b->id, 1, "first", NULL));
+    ck_assert_int_eq(bk_booking_reschedule(db, &b->id, 1, T("2026-01-05T10:00:00Z"), T("2020-01-01T00:00:00Z"), NULL),
+                     BK_ESTALE);
+    ck_assert_int_eq(bk_booking_cancel(db, &b->id, 1, "second", NULL), BK_ESTALE);
+    bk_booking *now = NULL;
+    OK(bk_booking_get(db, &b->id, &now));
+    ck_assert_int_eq(now->lock_version, 2);
+    ck_assert_str_eq(now->cancellation_reason, "first");
+    ck_assert_int_eq(now->start, T("2026-01-05T09:00:00Z"));
+    bk_booking_free(now);
+    bk_booking_free(b);
+}
+END_TEST
+
+START_TEST(reschedule_moves_ignoring_itself_and_stays_on_conflict)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_id s = new_service(p, 60, 0, 0, 30);
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *a = NULL, *b = NULL, *moved = NULL;
+    OK(book(p, s, "2026-01-05T09:00:00Z", &a));
+    OK(book(p, s, "2026-01-05T11:00:00Z", &b));
+    /* 09:30 overlaps only the booking being moved. */
+    OK(bk_booking_reschedule(db, &a->id, 1, T("2026-01-05T09:30:00Z"), T("2020-01-01T00:00:00Z"), &moved));
+    ck_assert_str_eq(moved->id.s, a->id.s);
+    ck_assert_int_eq(moved->start, T("2026-01-05T09:30:00Z"));
+    ck_assert_int_eq(moved->end, T("2026-01-05T10:30:00Z"));
+    ck_assert_int_eq(moved->lock_version, 2);
+    ck_assert_int_eq(moved->status, BK_BOOKING_CONFIRMED);
+    /* 10:30 overlaps the 11:00 booking: refused, the booking stays. */
+    ck_assert_int_eq(bk_booking_reschedule(db, &a->id, 2, T("2026-01-05T10:30:00Z"), T("2020-01-01T00:00:00Z"), NULL),
+                     BK_ECONFLICT);
+    ck_assert_int_eq(bk_booking_reschedule(db, &a->id, 2, T("2026-01-05T12:00:00Z"), T("2020-01-01T00:00:00Z"), NULL),
+                     BK_EUNAVAILABLE);
+    bk_booking *stored = NULL;
+    OK(bk_booking_get(db, &a->id, &stored));
+    ck_assert_int_eq(stored->start, T("2026-01-05T09:30:00Z"));
+    ck_assert_int_eq(stored->lock_version, 2);
+    bk_booking_free(stored);
+    bk_slot *slots = NULL;
+    size_t n = slots_between(p, s, "2026-01-05T00:00:00Z", "2026-01-06T00:00:00Z", &slots);
+    int has_nine = 0;
+    for (size_t i = 0; i < n; i++)
+        has_nine |= slots[i].start == T("2026-01-05T09:00:00Z");
+    ck_assert_int_eq(has_nine, 0); /* 09:00-10:00 overlaps 09:30-10:30 */
+    bk_slots_free(slots);
+    bk_booking_free(a);
+    bk_booking_free(b);
+    bk_booking_free(moved);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -742,6 +844,8 @@ static Suite *api_suite(void)
                       booking_keeps_the_buffers_it_was_committed_with, service_requiring_confirmation_books_pending,
                       cancel_frees_the_slot_and_checks_version_and_state,
                       import_keeps_history_off_grid_but_refuses_overlap}},
+        {"lifecycle", {lifecycle_moves_follow_the_design_table, stale_version_changes_nothing,
+                       reschedule_moves_ignoring_itself_and_stays_on_conflict}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);

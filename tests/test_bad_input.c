@@ -3226,6 +3226,110 @@ START_TEST(booking_cancel_twice_is_a_state_error_and_changes_nothing)
 }
 END_TEST
 
+
+/* ---- lifecycle moves and reschedule ---- */
+
+typedef int (*move_fn)(bk_db *, const bk_id *, int64_t, bk_booking **);
+
+static int call_move(const bk_id *id, void *ctx)
+{
+    move_fn fn = *(move_fn *)ctx;
+    bk_booking *out = (bk_booking *)(void *)&sentinel_target;
+    int rc = fn(db, id, 1, &out);
+    EXPECT(out == NULL, "[%s] *out not NULL after failure", note);
+    return rc;
+}
+
+/* confirm, complete and no-show share their checks: NULL handle, bad and
+ * unknown ids, a stale version, a move the lifecycle forbids. */
+START_TEST(lifecycle_moves_reject_bad_ids_stale_versions_and_forbidden_moves)
+{
+    move_fn fns[] = {bk_booking_confirm, bk_booking_complete, bk_booking_mark_no_show};
+    const char *names[] = {"confirm", "complete", "no_show"};
+    for (size_t i = 0; i < 3; i++) {
+        world w;
+        world_make(&w);
+        char *before = snapshot();
+        NOTE("%s NULL db", names[i]);
+        FAILS(NULL, fns[i](NULL, &w.booking, 1, NULL), BK_EINVAL, "db");
+        id_call_cases(call_move, &fns[i], "id", "booking", &w.booking, before);
+        NOTE("%s stale", names[i]);
+        FAILS(db, fns[i](db, &w.booking, 7, NULL), BK_ESTALE, "lock_version");
+        UNCHANGED(before);
+        /* The world's booking is confirmed: confirming it again is not a move. */
+        if (fns[i] == bk_booking_confirm) {
+            NOTE("confirm a confirmed booking");
+            FAILS(db, fns[i](db, &w.booking, 1, NULL), BK_ESTATE, "status");
+            UNCHANGED(before);
+        }
+        free(before);
+        note[0] = '\0';
+        teardown();
+        setup();
+    }
+}
+END_TEST
+
+START_TEST(reschedule_rejects_bad_input_and_changes_nothing)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    bk_booking *out = (bk_booking *)(void *)&sentinel_target;
+    FAILS(NULL, bk_booking_reschedule(NULL, &w.booking, 1, w.free_slot, w.now, &out), BK_EINVAL, "db");
+    FAILS(db, bk_booking_reschedule(db, NULL, 1, w.free_slot, w.now, &out), BK_EINVAL, "id");
+    ck_assert_ptr_null(out);
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 1, BK_TIME_MIN - 1, w.now, NULL), BK_EINVAL, "new_start");
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 1, BK_TIME_MAX, w.now, NULL), BK_EINVAL, "new_start");
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 1, w.free_slot, BK_TIME_MAX + 5, NULL), BK_EINVAL, "now");
+    bk_id unknown = id_of(UNKNOWN_ID);
+    FAILS(db, bk_booking_reschedule(db, &unknown, 1, w.free_slot, w.now, NULL), BK_ENOTFOUND, "booking");
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 2, w.free_slot, w.now, NULL), BK_ESTALE, "lock_version");
+    /* Into the blocked day, and off the grid: not offered. */
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 1, w.blocked_start, w.now, NULL), BK_EUNAVAILABLE,
+          "new_start");
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 1, w.free_slot + 60, w.now, NULL), BK_EUNAVAILABLE,
+          "new_start");
+    UNCHANGED(before);
+    free(before);
+    SUCCEEDS(db, bk_booking_reschedule(db, &w.booking, 1, w.free_slot, w.now, NULL));
+    SUCCEEDS(db, bk_booking_cancel(db, &w.booking, 2, NULL, NULL));
+    before = snapshot();
+    FAILS(db, bk_booking_reschedule(db, &w.booking, 3, w.slot, w.now, NULL), BK_ESTATE, "status");
+    UNCHANGED(before);
+    free(before);
+}
+END_TEST
+
+START_TEST(open_ext_rejects_bad_options)
+{
+    bk_db *h = SENTINEL_DB;
+    bk_open_options o = BK_OPEN_OPTIONS_INIT;
+    o.version = 0;
+    FAILS(NULL, bk_open_ext(&h, "memory:", &o), BK_EINVAL, "options.version");
+    ck_assert_ptr_null(h);
+    o.version = 99;
+    FAILS(NULL, bk_open_ext(&h, "memory:", &o), BK_EINVAL, "options.version");
+    bk_open_options_init(&o);
+    o.migrate = 2;
+    FAILS(NULL, bk_open_ext(&h, "memory:", &o), BK_EINVAL, "options.migrate");
+    bk_open_options_init(&o);
+    const int parts[] = {1, -1, 257};
+    for (size_t i = 0; i < 3; i++) {
+        o.booking_partitions = parts[i];
+        FAILS(NULL, bk_open_ext(&h, "memory:", &o), BK_EINVAL, "options.booking_partitions");
+    }
+    FAILS(NULL, bk_open_ext(NULL, "memory:", NULL), BK_EINVAL, "out");
+    FAILS(NULL, bk_open_ext(&h, NULL, NULL), BK_EINVAL, "uri");
+    bk_open_options_init(NULL);
+    bk_open_options_init(&o);
+    SUCCEEDS(NULL, bk_open_ext(&h, test_uri(), &o));
+    bk_close(h);
+    SUCCEEDS(NULL, bk_open_ext(&h, test_uri(), NULL));
+    bk_close(h);
+}
+END_TEST
+
 /* ================================================================== */
 /* Suites                                                              */
 /* ================================================================== */
@@ -3268,6 +3372,7 @@ static Suite *open_suite(void)
     Suite *s = suite_create("bad_input_open");
     TCase *tc = tcase("open");
     tcase_add_test(tc, open_rejects_null_pointers_and_unknown_uris);
+    tcase_add_test(tc, open_ext_rejects_bad_options);
     tcase_add_test(tc, open_store_rejects_null_pointers);
     tcase_add_test(tc, open_store_rejects_unknown_vtable_versions_and_closes_the_store);
     tcase_add_test(tc, open_store_rejects_missing_methods_and_closes_the_store);
@@ -3368,6 +3473,8 @@ static Suite *booking_suite(void)
     tcase_add_test(b, booking_cancel_rejects_bad_reason);
     tcase_add_test(b, booking_cancel_with_wrong_lock_version_is_stale_and_changes_nothing);
     tcase_add_test(b, booking_cancel_twice_is_a_state_error_and_changes_nothing);
+    tcase_add_test(b, lifecycle_moves_reject_bad_ids_stale_versions_and_forbidden_moves);
+    tcase_add_test(b, reschedule_rejects_bad_input_and_changes_nothing);
     suite_add_tcase(s, b);
     return s;
 }

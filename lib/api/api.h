@@ -126,6 +126,9 @@ typedef struct api_schedule {
 int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk_time from, bk_time to,
                       const char *idempotency_key, api_schedule *s);
 void api_schedule_free(api_schedule *s);
+/* Drops a booking's own occupied range, so that moving it is not a
+ * conflict with itself. */
+void api_schedule_forget_booking(api_schedule *s, const bk_id *id);
 /* The engine's view of a loaded schedule for a query over [from, to). */
 void api_schedule_input(const api_schedule *s, bk_time from, bk_time to, bk_time now, engine_input *in);
 /* Explains `start` and fills a public verdict (message, related id). */

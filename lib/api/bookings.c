@@ -282,40 +282,156 @@ BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***
     return api_list_result(db, rc, &c, (void ***)out, n);
 }
 
-BK_API int bk_booking_cancel(bk_db *db, const bk_id *id, int64_t expected_lock_version, const char *reason,
-                             bk_booking **out)
+/* A status move (DESIGN.md 4, lifecycle): pending -> confirmed | cancelled;
+ * confirmed -> cancelled | completed | no_show; the rest are final. */
+static int move_allowed(bk_booking_status from, bk_booking_status to)
 {
-    API_ENTER(db);
+    switch (to) {
+    case BK_BOOKING_CONFIRMED: return from == BK_BOOKING_PENDING;
+    case BK_BOOKING_CANCELLED: return from == BK_BOOKING_PENDING || from == BK_BOOKING_CONFIRMED;
+    case BK_BOOKING_COMPLETED:
+    case BK_BOOKING_NO_SHOW: return from == BK_BOOKING_CONFIRMED;
+    case BK_BOOKING_PENDING: return 0;
+    }
+    return 0;
+}
+
+/* Reads the booking and checks the caller's version: the shared start of
+ * every change. */
+static int read_for_change(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **cur)
+{
+    int rc = bk_booking_get(db, id, cur);
+    if (rc)
+        return rc;
+    if ((*cur)->lock_version != expected_lock_version) {
+        rc = api_fail(db, BK_ESTALE, "lock_version: booking %s is at version %lld, not %lld", id->s,
+                      (long long)(*cur)->lock_version, (long long)expected_lock_version);
+        bk_booking_free(*cur);
+        *cur = NULL;
+    }
+    return rc;
+}
+
+/* Writes `next` over the stored booking if it is still at `expected`; the
+ * caller's copy is made first so that no error can follow the write. */
+static int write_change(bk_db *db, bk_booking *next, int64_t expected, bk_booking **out)
+{
+    next->lock_version = expected + 1;
+    next->updated_at = api_clock();
+    bk_booking *copy = NULL;
+    if (out && !(copy = rec_booking_dup(next)))
+        return api_fail(db, BK_ENOMEM, "out of memory");
+    int rc = api_store_result(db, db->store->booking_update(db->store, next, expected, &db->err));
+    if (rc == BK_OK && out)
+        *out = copy;
+    else
+        bk_booking_free(copy);
+    return rc;
+}
+
+static int move(bk_db *db, const bk_id *id, int64_t expected, bk_booking_status to, const char *reason,
+                bk_booking **out)
+{
     if (out)
         *out = NULL;
     int rc;
     if ((rc = v_id(db, "id", id)) || (rc = v_text(db, "reason", reason, 0, 1000)))
         return rc;
     bk_booking *cur = NULL;
-    if ((rc = bk_booking_get(db, id, &cur)))
+    if ((rc = read_for_change(db, id, expected, &cur)))
         return rc;
-    if (cur->lock_version != expected_lock_version) {
-        rc = api_fail(db, BK_ESTALE, "lock_version: booking %s is at version %lld, not %lld", id->s,
-                      (long long)cur->lock_version, (long long)expected_lock_version);
-    } else if (cur->status != BK_BOOKING_PENDING && cur->status != BK_BOOKING_CONFIRMED) {
-        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot be cancelled", bk_booking_status_name(cur->status));
+    if (!move_allowed(cur->status, to)) {
+        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot become %s", bk_booking_status_name(cur->status),
+                      bk_booking_status_name(to));
     } else {
         bk_booking next = *cur;
-        next.status = BK_BOOKING_CANCELLED;
-        next.cancellation_reason = opt(reason);
-        next.cancelled_at = next.updated_at = api_clock();
-        next.lock_version = cur->lock_version + 1;
-        bk_booking *copy = NULL;
-        if (out && !(copy = rec_booking_dup(&next))) {
-            rc = api_fail(db, BK_ENOMEM, "out of memory");
-        } else {
-            rc = api_store_result(db, db->store->booking_update(db->store, &next, expected_lock_version, &db->err));
-            if (rc == BK_OK && out)
-                *out = copy;
-            else
-                bk_booking_free(copy);
+        next.status = to;
+        bk_time now = api_clock();
+        if (to == BK_BOOKING_CONFIRMED)
+            next.confirmed_at = now;
+        if (to == BK_BOOKING_CANCELLED) {
+            next.cancelled_at = now;
+            next.cancellation_reason = opt(reason);
         }
+        rc = write_change(db, &next, expected, out);
     }
+    bk_booking_free(cur);
+    return rc;
+}
+
+BK_API int bk_booking_cancel(bk_db *db, const bk_id *id, int64_t expected_lock_version, const char *reason,
+                             bk_booking **out)
+{
+    API_ENTER(db);
+    return move(db, id, expected_lock_version, BK_BOOKING_CANCELLED, reason, out);
+}
+
+BK_API int bk_booking_confirm(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out)
+{
+    API_ENTER(db);
+    return move(db, id, expected_lock_version, BK_BOOKING_CONFIRMED, NULL, out);
+}
+
+BK_API int bk_booking_complete(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out)
+{
+    API_ENTER(db);
+    return move(db, id, expected_lock_version, BK_BOOKING_COMPLETED, NULL, out);
+}
+
+BK_API int bk_booking_mark_no_show(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out)
+{
+    API_ENTER(db);
+    return move(db, id, expected_lock_version, BK_BOOKING_NO_SHOW, NULL, out);
+}
+
+BK_API int bk_booking_reschedule(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_time new_start,
+                                 bk_time now, bk_booking **out)
+{
+    API_ENTER(db);
+    if (out)
+        *out = NULL;
+    int rc;
+    if ((rc = v_id(db, "id", id)) || (rc = v_time(db, "new_start", new_start)))
+        return rc;
+    if (now == BK_TIME_UNSET)
+        now = api_clock();
+    if ((rc = v_time(db, "now", now)))
+        return rc;
+    bk_booking *cur = NULL;
+    if ((rc = read_for_change(db, id, expected_lock_version, &cur)))
+        return rc;
+    if (cur->status != BK_BOOKING_PENDING && cur->status != BK_BOOKING_CONFIRMED) {
+        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot be rescheduled", bk_booking_status_name(cur->status));
+        bk_booking_free(cur);
+        return rc;
+    }
+    api_schedule s;
+    if ((rc = api_schedule_load(db, &cur->provider, &cur->service, new_start, new_start + 1, NULL, &s))) {
+        bk_booking_free(cur);
+        return rc;
+    }
+    api_schedule_forget_booking(&s, id);
+    if (!s.service->active)
+        rc = api_fail(db, BK_EINVAL, "service: %s is inactive", s.service->id.s);
+    bk_booking next = *cur;
+    if (rc == BK_OK) {
+        engine_input in;
+        api_schedule_input(&s, new_start, new_start + 1, now, &in);
+        bk_slot_verdict verdict = BK_SLOT_VERDICT_INIT;
+        rc = api_schedule_explain(db, &s, &in, new_start, &verdict);
+        if (rc == BK_OK && verdict.reason == BK_SLOT_CONFLICT)
+            rc = api_fail(db, BK_ECONFLICT, "new_start: %s", verdict.message);
+        else if (rc == BK_OK && verdict.reason != BK_SLOT_OFFERED)
+            rc = api_fail(db, BK_EUNAVAILABLE, "new_start: %s", verdict.message);
+        /* Same rules as bk_book: the service's current length and buffers. */
+        next.start = new_start;
+        next.end = new_start + (bk_time)s.service->duration_minutes * 60;
+        next.buffer_before_minutes = s.service->buffer_before_minutes;
+        next.buffer_after_minutes = s.service->buffer_after_minutes;
+    }
+    api_schedule_free(&s);
+    if (rc == BK_OK)
+        rc = write_change(db, &next, expected_lock_version, out);
     bk_booking_free(cur);
     return rc;
 }

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "store/memory.h"
+#include "store/postgres.h"
 #include "util/alloc.h"
 #include "util/strutil.h"
 
@@ -112,7 +113,17 @@ BK_API int bk_open_store(bk_db **out, bk_store *store)
     return BK_OK;
 }
 
-BK_API int bk_open(bk_db **out, const char *uri)
+BK_API void bk_open_options_init(bk_open_options *o)
+{
+    if (o) {
+        bk_open_options init = BK_OPEN_OPTIONS_INIT;
+        *o = init;
+    }
+}
+
+BK_API int bk_open(bk_db **out, const char *uri) { return bk_open_ext(out, uri, NULL); }
+
+BK_API int bk_open_ext(bk_db **out, const char *uri, const bk_open_options *options)
 {
     api_thread_begin();
     if (out)
@@ -123,6 +134,18 @@ BK_API int bk_open(bk_db **out, const char *uri)
         return api_fail(NULL, BK_EINVAL, "uri: NULL");
     if (!strutil_utf8_valid(uri, strlen(uri)))
         return api_fail(NULL, BK_EINVAL, "uri: not valid UTF-8");
+    bk_open_options defaults = BK_OPEN_OPTIONS_INIT;
+    if (!options)
+        options = &defaults;
+    if (options->version == 0 || options->version > BK_OPEN_OPTIONS_VERSION)
+        return api_fail(NULL, BK_EINVAL, "options.version: %u is not a struct version this library knows (1..%d)",
+                        options->version, BK_OPEN_OPTIONS_VERSION);
+    if (options->migrate != 0 && options->migrate != 1)
+        return api_fail(NULL, BK_EINVAL, "options.migrate: %d is not 0 or 1", options->migrate);
+    if (options->booking_partitions != 0 &&
+        (options->booking_partitions < 2 || options->booking_partitions > 256))
+        return api_fail(NULL, BK_EINVAL, "options.booking_partitions: %d is not 0 or 2..256",
+                        options->booking_partitions);
     if (strncmp(uri, "memory:", 7) == 0) {
         const char *name = uri + 7;
         if (strlen(name) > 200)
@@ -136,7 +159,16 @@ BK_API int bk_open(bk_db **out, const char *uri)
         return bk_open_store(out, store);
     }
     char q[500];
-    return api_fail(NULL, BK_EINVAL, "uri: no backend for '%s' (supported: \"memory:\", \"memory:NAME\")",
+    if (pg_store_accepts(uri)) {
+        bk_store *store = NULL;
+        bk_store_err err;
+        store_err_clear(&err);
+        int rc = pg_store_open(uri, options, &store, &err);
+        if (rc != BK_OK)
+            return api_fail(NULL, rc, "%s", err.message[0] ? err.message : bk_strerror(rc));
+        return bk_open_store(out, store);
+    }
+    return api_fail(NULL, BK_EINVAL, "uri: no backend for '%s' (supported: \"memory:\", \"memory:NAME\", \"postgresql://...\", libpq conninfo)",
                     api_quote(q, sizeof q, uri, 100));
 }
 

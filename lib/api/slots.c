@@ -106,6 +106,15 @@ void api_schedule_free(api_schedule *s)
     memset(s, 0, sizeof *s);
 }
 
+void api_schedule_forget_booking(api_schedule *s, const bk_id *id)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n_busy; i++)
+        if (strcmp(s->busy_ids[s->busy[i].source].s, id->s) != 0)
+            s->busy[kept++] = s->busy[i];
+    s->n_busy = kept;
+}
+
 static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_time data_from, bk_time data_to,
                      int64_t first_day, int64_t last_day, const char *key, api_schedule *s)
 {

@@ -102,17 +102,23 @@ BK_API int bk_time_format(bk_time t, const char *zone, const char *locale, const
     UChar uzone[128], uskel[128], pattern[256], result[512];
     u_strFromUTF8(uzone, 128, NULL, zone, -1, &st);
     u_strFromUTF8(uskel, 128, NULL, skeleton, -1, &st);
+    if (st == U_MEMORY_ALLOCATION_ERROR)
+        return api_fail(NULL, BK_ENOMEM, "out of memory (ICU)");
     if (U_FAILURE(st))
         return api_fail(NULL, BK_EINVAL, "skeleton: not valid text");
     UDateTimePatternGenerator *gen = udatpg_open(locale, &st);
     int32_t plen = U_SUCCESS(st) ? udatpg_getBestPattern(gen, uskel, -1, pattern, 256, &st) : 0;
     udatpg_close(gen);
+    if (st == U_MEMORY_ALLOCATION_ERROR)
+        return api_fail(NULL, BK_ENOMEM, "out of memory (ICU)");
     if (U_FAILURE(st))
         return api_fail(NULL, BK_EINVAL, "locale/skeleton: ICU cannot format '%s' for '%s' (%s)", skeleton, locale,
                         u_errorName(st));
     UDateFormat *fmt = udat_open(UDAT_PATTERN, UDAT_PATTERN, locale, uzone, -1, pattern, plen, &st);
     int32_t rlen = U_SUCCESS(st) ? udat_format(fmt, (UDate)t * 1000.0, result, 512, NULL, &st) : 0;
     udat_close(fmt);
+    if (st == U_MEMORY_ALLOCATION_ERROR)
+        return api_fail(NULL, BK_ENOMEM, "out of memory (ICU)");
     if (U_FAILURE(st))
         return api_fail(NULL, BK_EINVAL, "locale: ICU cannot format for '%s' (%s)", locale, u_errorName(st));
     int32_t need = 0;

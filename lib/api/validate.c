@@ -163,7 +163,10 @@ int v_currency(bk_db *db, const char *field, const char *code)
     UChar iso[4] = {(UChar)code[0], (UChar)code[1], (UChar)code[2], 0};
     UErrorCode st = U_ZERO_ERROR;
     /* Any currency that was legal tender at some time is accepted. */
-    if (!ucurr_isAvailable(iso, -1e15, 1e15, &st) || U_FAILURE(st))
+    UBool known = ucurr_isAvailable(iso, -1e15, 1e15, &st);
+    if (st == U_MEMORY_ALLOCATION_ERROR)
+        return api_fail(db, BK_ENOMEM, "%s: out of memory (ICU) checking '%s'", field, code);
+    if (!known || U_FAILURE(st))
         return api_fail(db, BK_EINVAL, "%s: '%s' is not an ISO 4217 currency", field, code);
     return BK_OK;
 }

@@ -190,7 +190,8 @@ static int32_t id_to_uchars(const char *id, UChar out[TZ_ID_MAX + 1])
 
 /* Accepts what ICU calls a system zone: IANA ids and their aliases
  * ("US/Eastern", "UTC").  Custom ids ("GMT+05:30") parse in ICU but name no
- * rules, and "Etc/Unknown" is ICU's placeholder, so both are refused. */
+ * rules, and "Etc/Unknown" is ICU's placeholder, so both are refused.
+ * 1 yes, 0 no, -1 ICU ran out of memory (which says nothing about the id). */
 static int id_is_system(const UChar *uid, int32_t len)
 {
     UChar canonical[128];
@@ -198,6 +199,8 @@ static int id_is_system(const UChar *uid, int32_t len)
     UErrorCode status = U_ZERO_ERROR;
     ucal_getCanonicalTimeZoneID(uid, len, canonical, (int32_t)(sizeof canonical / sizeof canonical[0]),
                                 &is_system, &status);
+    if (status == U_MEMORY_ALLOCATION_ERROR)
+        return -1;
     return U_SUCCESS(status) && is_system;
 }
 
@@ -246,7 +249,7 @@ static int zone_fill(tz_zone *z, const UChar *uid, int32_t ulen, UErrorCode *sta
     if (U_FAILURE(*status)) {
         if (cal)
             ucal_close(cal);
-        return BK_EINVAL;
+        return *status == U_MEMORY_ALLOCATION_ERROR ? BK_ENOMEM : BK_EINVAL;
     }
     int rc = BK_OK;
     size_t cap_at = 0, cap_off = 0;
@@ -353,7 +356,13 @@ int tz_zone_get(const char *id, const tz_zone **out, char *msg, size_t msg_size)
         return BK_OK;
     }
 
-    if (!id_is_system(uid, ulen)) {
+    int system = id_is_system(uid, ulen);
+    if (system < 0) {
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "timezone: out of memory looking up zone '%s'", id);
+        return BK_ENOMEM;
+    }
+    if (!system) {
         write_unknown(id, msg, msg_size);
         return BK_EINVAL;
     }

@@ -4,11 +4,52 @@
 #include <stdlib.h>
 #include <string.h>
 
-void *bki_malloc(size_t size) { return malloc(size ? size : 1); }
+#ifdef BK_FAULT_INJECTION
+#include <stdatomic.h>
 
-void *bki_calloc(size_t count, size_t size) { return calloc(count ? count : 1, size ? size : 1); }
+/* Atomics only so that a multi-threaded test cannot tear the counters; the
+ * injection itself is meant for one thread at a time. */
+static atomic_long fault_target; /* 0 = disarmed */
+static atomic_long fault_seen;
+static atomic_int fault_hit;
 
-void *bki_realloc(void *ptr, size_t size) { return realloc(ptr, size ? size : 1); }
+void bki_fault_arm(long n)
+{
+    atomic_store(&fault_target, 0);
+    atomic_store(&fault_seen, 0);
+    atomic_store(&fault_hit, 0);
+    atomic_store(&fault_target, n > 0 ? n : 0);
+}
+
+long bki_fault_count(void) { return atomic_load(&fault_seen); }
+
+int bki_fault_fired(void) { return atomic_load(&fault_hit); }
+
+/* Counts one allocation; 1 if it is the one to fail. */
+static int fault_now(void)
+{
+    long seen = atomic_fetch_add(&fault_seen, 1) + 1;
+    long target = atomic_load(&fault_target);
+    if (target > 0 && seen == target) {
+        atomic_store(&fault_hit, 1);
+        return 1;
+    }
+    return 0;
+}
+#define FAULT_NOW() fault_now()
+#else
+#define FAULT_NOW() 0
+#endif
+
+void *bki_malloc(size_t size) { return FAULT_NOW() ? NULL : malloc(size ? size : 1); }
+
+void *bki_calloc(size_t count, size_t size)
+{
+    return FAULT_NOW() ? NULL : calloc(count ? count : 1, size ? size : 1);
+}
+
+/* A failed realloc leaves ptr as it was, as realloc does. */
+void *bki_realloc(void *ptr, size_t size) { return FAULT_NOW() ? NULL : realloc(ptr, size ? size : 1); }
 
 void bki_free(void *ptr) { free(ptr); }
 

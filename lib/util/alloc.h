@@ -18,4 +18,24 @@ char *bki_strdup(const char *s);
  * failure (the array is then unchanged). */
 int bki_grow(void **array, size_t *capacity, size_t needed, size_t elem_size);
 
+#ifdef BK_FAULT_INJECTION
+/* Allocation-failure injection (meson -Dfault_injection=true only; tests
+ * reach these through the internal static library: libbooking.so does not
+ * export them, so the ABI is the same with or without the option).
+ *
+ * Every bki_malloc, bki_calloc, bki_realloc and bki_strdup (so bki_grow too)
+ * is counted.  Allocations ICU and libc make on their own are not: they do
+ * not go through here.  The counters are process-wide. */
+
+/* Resets the count and the fired flag; then the n-th allocation from now
+ * fails (returns NULL, allocates nothing).  n = 0 disarms: nothing fails,
+ * allocations are still counted. */
+void bki_fault_arm(long n);
+/* Allocations attempted since the last bki_fault_arm, the failed one
+ * included. */
+long bki_fault_count(void);
+/* 1 if the armed allocation has been reached (and failed) since arming. */
+int bki_fault_fired(void);
+#endif
+
 #endif

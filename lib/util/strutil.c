@@ -51,6 +51,10 @@ int strutil_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
+/* An ICU failure as this module's result: ICU running out of memory is
+ * out of memory (-2), not bad text. */
+static int icu_result(UErrorCode st) { return st == U_MEMORY_ALLOCATION_ERROR ? -2 : -1; }
+
 /* ICU works on UTF-16: convert, normalise, fold, convert back. */
 int strutil_fold_key(const char *s, char **out)
 {
@@ -59,7 +63,7 @@ int strutil_fold_key(const char *s, char **out)
     int32_t len16 = 0;
     u_strFromUTF8(NULL, 0, &len16, s, -1, &st);
     if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st))
-        return -1;
+        return icu_result(st);
     int rc = -2;
     UChar *src = bki_malloc(((size_t)len16 + 1) * sizeof(UChar));
     UChar *norm = NULL, *folded = NULL;
@@ -69,12 +73,12 @@ int strutil_fold_key(const char *s, char **out)
     st = U_ZERO_ERROR;
     u_strFromUTF8(src, len16 + 1, NULL, s, -1, &st);
     if (U_FAILURE(st)) {
-        rc = -1;
+        rc = icu_result(st);
         goto done;
     }
     const UNormalizer2 *nfc = unorm2_getNFCInstance(&st);
     if (U_FAILURE(st)) {
-        rc = -1;
+        rc = icu_result(st);
         goto done;
     }
     /* Folding can expand text (German sharp s becomes "ss"): size generously. */
@@ -88,13 +92,13 @@ int strutil_fold_key(const char *s, char **out)
     /* Folding may denormalise; normalise once more so equal keys compare equal. */
     nlen = U_SUCCESS(st) ? unorm2_normalize(nfc, folded, flen, norm, cap, &st) : 0;
     if (U_FAILURE(st)) {
-        rc = -1;
+        rc = icu_result(st);
         goto done;
     }
     int32_t len8 = 0;
     u_strToUTF8(NULL, 0, &len8, norm, nlen, &st);
     if (st != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(st)) {
-        rc = -1;
+        rc = icu_result(st);
         goto done;
     }
     st = U_ZERO_ERROR;
@@ -103,7 +107,7 @@ int strutil_fold_key(const char *s, char **out)
         goto done;
     u_strToUTF8(utf8, len8 + 1, NULL, norm, nlen, &st);
     if (U_FAILURE(st)) {
-        rc = -1;
+        rc = icu_result(st);
         goto done;
     }
     *out = utf8;
