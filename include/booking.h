@@ -397,8 +397,21 @@ typedef struct bk_blocked {
     bk_id provider;
     bk_time start;
     bk_time end;
-    /** An RFC 5545 RRULE making the period recur.  Recurrence is not
-     *  supported yet: anything but NULL or "" is refused with BK_EINVAL. */
+    /** NULL or "": a one-off period.  Else an RFC 5545 RRULE making the
+     *  period recur (DESIGN.md 3.4): "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR" or,
+     *  to skip occurrences, iCalendar lines "RRULE:...\nEXDATE:<UTC>,..."
+     *  (UTC as YYYYMMDDTHHMMSSZ).  The period [start, end) is the first
+     *  occurrence, counted by COUNT; its local start in the provider's zone
+     *  must match the rule.  Later occurrences keep the first one's local
+     *  time of day (moved by RFC 5545's gap/overlap rule across DST) and its
+     *  elapsed length.  Supported: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY),
+     *  INTERVAL, COUNT, UNTIL (UTC, inclusive, compared with each
+     *  occurrence's UTC start; not with COUNT), BYDAY (with ordinals for
+     *  MONTHLY/YEARLY, e.g. -1FR), BYMONTHDAY (negative too), BYMONTH,
+     *  BYSETPOS, WKST.  Anything else is BK_EINVAL naming the part, when the
+     *  period is stored.  A rule is checked against the provider's zone when
+     *  stored: change a provider's zone and its rules keep their wall-clock
+     *  meaning in the new zone. */
     const char *rrule;
     const char *reason;   /* optional, <= 1000 bytes */
 } bk_blocked;

@@ -821,6 +821,72 @@ START_TEST(reschedule_moves_ignoring_itself_and_stays_on_conflict)
 }
 END_TEST
 
+/* ---- recurring blocked periods ---- */
+
+START_TEST(recurring_lunch_follows_local_time_across_dst)
+{
+    bk_id p = new_provider("anna", "America/New_York");
+    bk_id s = new_service(p, 60, 0, 0, 0);
+    for (int wd = 1; wd <= 5; wd++)
+        add_rule(p, wd, 11 * 60, 14 * 60, 1);
+    bk_blocked b = BK_BLOCKED_INIT;
+    b.provider = p;
+    b.start = T("2026-03-02T17:00:00Z"); /* Monday 12:00 EST */
+    b.end = T("2026-03-02T18:00:00Z");
+    b.rrule = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR";
+    bk_id lunch;
+    OK(bk_blocked_add(db, &b, &lunch));
+    bk_slot *slots = NULL;
+    /* Friday before the change and Monday after it: 11:00 and 13:00 local. */
+    size_t n = slots_between(p, s, "2026-03-06T05:00:00Z", "2026-03-07T05:00:00Z", &slots);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(slots[0].start, T("2026-03-06T16:00:00Z"));
+    ck_assert_int_eq(slots[1].start, T("2026-03-06T18:00:00Z"));
+    bk_slots_free(slots);
+    n = slots_between(p, s, "2026-03-09T04:00:00Z", "2026-03-10T04:00:00Z", &slots);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(slots[0].start, T("2026-03-09T15:00:00Z"));
+    ck_assert_int_eq(slots[1].start, T("2026-03-09T17:00:00Z"));
+    bk_slots_free(slots);
+    /* The occurrence names the period that carries the rule. */
+    bk_slot_query q = BK_SLOT_QUERY_INIT;
+    q.provider = p;
+    q.service = s;
+    q.from = T("2026-03-09T04:00:00Z");
+    q.to = T("2026-03-10T04:00:00Z");
+    q.now = T("2020-01-01T00:00:00Z");
+    bk_slot_verdict v = BK_SLOT_VERDICT_INIT;
+    OK(bk_slot_explain(db, &q, T("2026-03-09T16:00:00Z"), &v));
+    ck_assert_int_eq(v.reason, BK_SLOT_BLOCKED);
+    ck_assert_str_eq(v.related.s, lunch.s);
+    /* A booking in the recurring block is refused. */
+    ck_assert_int_eq(book(p, s, "2026-03-09T16:00:00Z", NULL), BK_EUNAVAILABLE);
+    bk_blocked **list = NULL;
+    OK(bk_blocked_list(db, &p, T("2026-03-02T00:00:00Z"), T("2026-03-03T00:00:00Z"), &list, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(list[0]->rrule, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR");
+    bk_blocked_list_free(list, n);
+}
+END_TEST
+
+START_TEST(recurring_rule_must_match_its_first_occurrence)
+{
+    bk_id p = new_provider("anna", "Europe/Berlin");
+    bk_blocked b = BK_BLOCKED_INIT;
+    b.provider = p;
+    b.start = T("2026-01-06T11:00:00Z"); /* a Tuesday */
+    b.end = T("2026-01-06T12:00:00Z");
+    b.rrule = "FREQ=WEEKLY;BYDAY=MO";
+    ck_assert_int_eq(bk_blocked_add(db, &b, NULL), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "rrule"));
+    b.rrule = "FREQ=WEEKLY;BYHOUR=9";
+    ck_assert_int_eq(bk_blocked_add(db, &b, NULL), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "BYHOUR"));
+    b.rrule = "FREQ=WEEKLY;BYDAY=TU;COUNT=3";
+    OK(bk_blocked_add(db, &b, NULL));
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -835,7 +901,8 @@ static Suite *api_suite(void)
                        provider_list_is_ordered_and_delete_cascades}},
         {"services", {service_round_trips_and_deactivates, service_list_orders_by_display_order_then_name,
                       service_of_unknown_provider_is_not_found}},
-        {"calendar", {availability_override_and_blocked_round_trip}},
+        {"calendar", {availability_override_and_blocked_round_trip, recurring_lunch_follows_local_time_across_dst,
+                      recurring_rule_must_match_its_first_occurrence}},
         {"slots", {berlin_week_across_spring_forward, slots_of_inactive_service_are_an_error,
                    slots_of_another_providers_service_are_not_found,
                    explain_names_the_blocking_period_and_the_conflicting_booking}},

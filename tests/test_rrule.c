@@ -71,7 +71,7 @@ typedef struct occs {
     bk_time *start;
     bk_time *end;
     size_t n, cap;
-    int order_ok; /* starts strictly increasing */
+    int order_ok;      /* starts strictly increasing */
     size_t stop_after; /* > 0: the callback returns 42 at that call */
 } occs;
 
@@ -148,8 +148,8 @@ static void run_ex(const char *text, const bk_time *ex, size_t n_ex, const char 
     }
 }
 
-static void run(const char *text, const char *zone_id, bk_time first_start, bk_time first_end, bk_time from,
-                bk_time to, occs *o)
+static void run(const char *text, const char *zone_id, bk_time first_start, bk_time first_end, bk_time from, bk_time to,
+                occs *o)
 {
     run_ex(text, NULL, 0, zone_id, first_start, first_end, from, to, o);
 }
@@ -158,8 +158,8 @@ static void expect_starts(const char *what, const occs *o, const bk_time *want, 
 {
     size_t n = o->n < n_want ? o->n : n_want;
     for (size_t i = 0; i < n; i++)
-        ck_assert_msg(o->start[i] == want[i], "%s: occurrence %zu starts %s, expected %s", what, i,
-                      fmt(o->start[i]).s, fmt(want[i]).s);
+        ck_assert_msg(o->start[i] == want[i], "%s: occurrence %zu starts %s, expected %s", what, i, fmt(o->start[i]).s,
+                      fmt(want[i]).s);
     ck_assert_msg(o->n == n_want, "%s: %zu occurrences, expected %zu (next: %s)", what, o->n, n_want,
                   o->n > n_want ? fmt(o->start[n_want]).s : fmt(want[n]).s);
 }
@@ -218,10 +218,8 @@ END_TEST
 
 START_TEST(weekly_interval)
 {
-    const bk_time want[] = {NINE(2026, 1, 6), NINE(2026, 1, 8), NINE(2026, 1, 20), NINE(2026, 1, 22),
-                            NINE(2026, 2, 3)};
-    check_days("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", want[0], NINE(2026, 1, 1), NINE(2026, 2, 4), want,
-               N_OF(want));
+    const bk_time want[] = {NINE(2026, 1, 6), NINE(2026, 1, 8), NINE(2026, 1, 20), NINE(2026, 1, 22), NINE(2026, 2, 3)};
+    check_days("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH", want[0], NINE(2026, 1, 1), NINE(2026, 2, 4), want, N_OF(want));
 }
 END_TEST
 
@@ -274,8 +272,7 @@ START_TEST(monthly_negative_monthday_counts_from_the_end)
     check_days("FREQ=MONTHLY;BYMONTHDAY=1,-2", both[0], NINE(2026, 2, 1), NINE(2026, 4, 1), both, N_OF(both));
     /* -31 exists only in 31-day months. */
     const bk_time first31[] = {NINE(2026, 1, 1), NINE(2026, 3, 1), NINE(2026, 5, 1)};
-    check_days("FREQ=MONTHLY;BYMONTHDAY=-31", first31[0], NINE(2026, 1, 1), NINE(2026, 6, 1), first31,
-               N_OF(first31));
+    check_days("FREQ=MONTHLY;BYMONTHDAY=-31", first31[0], NINE(2026, 1, 1), NINE(2026, 6, 1), first31, N_OF(first31));
 }
 END_TEST
 
@@ -297,11 +294,10 @@ END_TEST
 START_TEST(byday_and_bymonthday_intersect)
 {
     const bk_time first_fri[] = {NINE(2026, 1, 2), NINE(2026, 4, 3), NINE(2026, 5, 1), NINE(2026, 7, 3)};
-    check_days("FREQ=MONTHLY;BYDAY=1FR;BYMONTHDAY=1,2,3", first_fri[0], NINE(2026, 1, 1), NINE(2026, 8, 1),
-               first_fri, N_OF(first_fri));
+    check_days("FREQ=MONTHLY;BYDAY=1FR;BYMONTHDAY=1,2,3", first_fri[0], NINE(2026, 1, 1), NINE(2026, 8, 1), first_fri,
+               N_OF(first_fri));
     const bk_time fri13[] = {NINE(2026, 2, 13), NINE(2026, 3, 13), NINE(2026, 11, 13), NINE(2027, 8, 13)};
-    check_days("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13", fri13[0], NINE(2026, 1, 1), NINE(2027, 9, 1), fri13,
-               N_OF(fri13));
+    check_days("FREQ=MONTHLY;BYDAY=FR;BYMONTHDAY=13", fri13[0], NINE(2026, 1, 1), NINE(2027, 9, 1), fri13, N_OF(fri13));
 }
 END_TEST
 
@@ -316,8 +312,8 @@ END_TEST
 
 START_TEST(monthly_plain_byday_expands_to_every_such_day)
 {
-    const bk_time want[] = {NINE(2026, 1, 3), NINE(2026, 1, 10), NINE(2026, 1, 17), NINE(2026, 1, 24),
-                            NINE(2026, 1, 31), NINE(2026, 2, 7)};
+    const bk_time want[] = {NINE(2026, 1, 3),  NINE(2026, 1, 10), NINE(2026, 1, 17),
+                            NINE(2026, 1, 24), NINE(2026, 1, 31), NINE(2026, 2, 7)};
     check_days("FREQ=MONTHLY;BYDAY=SA", want[0], NINE(2026, 1, 1), NINE(2026, 2, 8), want, N_OF(want));
 }
 END_TEST
@@ -334,8 +330,7 @@ END_TEST
 START_TEST(yearly_christmas)
 {
     const bk_time want[] = {NINE(2026, 12, 25), NINE(2027, 12, 25), NINE(2028, 12, 25)};
-    check_days("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25", want[0], NINE(2026, 1, 1), NINE(2029, 1, 1), want,
-               N_OF(want));
+    check_days("FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=25", want[0], NINE(2026, 1, 1), NINE(2029, 1, 1), want, N_OF(want));
 }
 END_TEST
 
@@ -356,11 +351,9 @@ START_TEST(yearly_ordinals_count_in_the_month_with_bymonth_else_in_the_year)
     const bk_time mo20[] = {NINE(1997, 5, 19), NINE(1998, 5, 18), NINE(1999, 5, 17)};
     check_days("FREQ=YEARLY;BYDAY=20MO", mo20[0], NINE(1997, 1, 1), NINE(2000, 1, 1), mo20, N_OF(mo20));
     const bk_time first_mo[] = {NINE(2026, 1, 5), NINE(2027, 1, 4), NINE(2028, 1, 3)};
-    check_days("FREQ=YEARLY;BYDAY=1MO", first_mo[0], NINE(2026, 1, 1), NINE(2028, 12, 31), first_mo,
-               N_OF(first_mo));
+    check_days("FREQ=YEARLY;BYDAY=1MO", first_mo[0], NINE(2026, 1, 1), NINE(2028, 12, 31), first_mo, N_OF(first_mo));
     const bk_time last_fri[] = {NINE(2026, 12, 25), NINE(2027, 12, 31)};
-    check_days("FREQ=YEARLY;BYDAY=-1FR", last_fri[0], NINE(2026, 1, 1), NINE(2028, 1, 1), last_fri,
-               N_OF(last_fri));
+    check_days("FREQ=YEARLY;BYDAY=-1FR", last_fri[0], NINE(2026, 1, 1), NINE(2028, 1, 1), last_fri, N_OF(last_fri));
 }
 END_TEST
 
@@ -386,8 +379,7 @@ START_TEST(daily_byday_and_bymonthday_limit)
     check_days("FREQ=DAILY;INTERVAL=2;BYDAY=MO", mondays[0], NINE(2026, 1, 1), NINE(2026, 2, 3), mondays,
                N_OF(mondays));
     const bk_time halves[] = {NINE(2026, 1, 1), NINE(2026, 1, 15), NINE(2026, 2, 1), NINE(2026, 2, 15)};
-    check_days("FREQ=DAILY;BYMONTHDAY=1,15", halves[0], NINE(2026, 1, 1), NINE(2026, 2, 16), halves,
-               N_OF(halves));
+    check_days("FREQ=DAILY;BYMONTHDAY=1,15", halves[0], NINE(2026, 1, 1), NINE(2026, 2, 16), halves, N_OF(halves));
 }
 END_TEST
 
@@ -421,8 +413,7 @@ START_TEST(until_compares_utc_not_local_time)
      * ends with the 6th's, which starts 2026-01-07T01:00Z. */
     const bk_time want[] = {utc_of(2026, 1, 6, 1, 0), utc_of(2026, 1, 7, 1, 0)};
     occs o;
-    run("FREQ=DAILY;UNTIL=20260107T220000Z", "America/New_York", want[0], want[0] + H, want[0], want[0] + 30 * DAY,
-        &o);
+    run("FREQ=DAILY;UNTIL=20260107T220000Z", "America/New_York", want[0], want[0] + H, want[0], want[0] + 30 * DAY, &o);
     expect_starts("UNTIL in New York", &o, want, N_OF(want));
     occs_free(&o);
 }
@@ -434,8 +425,7 @@ START_TEST(exdate_skips_occurrences_but_count_still_counts_them)
     const bk_time ex[] = {days[1], NINE(2026, 1, 9), days[1], utc_of(2026, 1, 7, 9, 1)}; /* unsorted, repeated */
     const bk_time want[] = {days[0], days[2], days[3]};
     occs o;
-    run_ex("FREQ=DAILY;COUNT=4", ex, N_OF(ex), "UTC", days[0], days[0] + H, NINE(2026, 1, 1), NINE(2026, 2, 1),
-           &o);
+    run_ex("FREQ=DAILY;COUNT=4", ex, N_OF(ex), "UTC", days[0], days[0] + H, NINE(2026, 1, 1), NINE(2026, 2, 1), &o);
     expect_starts("EXDATE array", &o, want, N_OF(want));
     occs_free(&o);
 
@@ -628,8 +618,7 @@ START_TEST(first_occurrence_keeps_its_exact_utc_start)
     occs_free(&o);
     /* A year later the same local time is the first (EDT) one again. */
     const bk_time yearly[] = {first, utc_of(2027, 11, 7, 5, 30)};
-    run("FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "America/New_York", first, first + H, first, utc_of(2027, 12, 1, 0, 0),
-        &o);
+    run("FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "America/New_York", first, first + H, first, utc_of(2027, 12, 1, 0, 0), &o);
     expect_starts("yearly second 01:30", &o, yearly, N_OF(yearly));
     occs_free(&o);
 }
@@ -901,8 +890,8 @@ START_TEST(unbounded_rule_from_1900_expands_only_the_queried_week)
     check_lazy("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", "America/New_York", first, week, 1, 3);
     check_lazy("FREQ=WEEKLY;INTERVAL=5;BYDAY=TU", "America/New_York", first, week, 0, 3);
     check_lazy("FREQ=MONTHLY;BYDAY=1SU,1MO,1TU,1WE,1TH,1FR,1SA", "America/New_York", first, week, 7, 3);
-    check_lazy("FREQ=YEARLY;BYMONTH=6;BYDAY=MO,TU,WE,TH,FR,SA,SU", "America/New_York", utc_of(1900, 6, 1, 17, 0),
-               week, 7, 3);
+    check_lazy("FREQ=YEARLY;BYMONTH=6;BYDAY=MO,TU,WE,TH,FR,SA,SU", "America/New_York", utc_of(1900, 6, 1, 17, 0), week,
+               7, 3);
     check_lazy("FREQ=DAILY;UNTIL=21991231T235959Z", "America/New_York", first, week, 7, 14);
     /* A rule with COUNT is counted from its start, and stops when done. */
     check_lazy("FREQ=DAILY;COUNT=10", "America/New_York", first, week, 0, 11);
@@ -1105,8 +1094,7 @@ static int cross_case(char *line, size_t index, size_t *n_compared)
     bk_time from = strtoll(f[3], NULL, 10), to = strtoll(f[4], NULL, 10);
     bk_time *ex = NULL, *want = NULL;
     size_t n_ex = 0, n_want = 0;
-    EXPECT(parse_times(f[6], &ex, &n_ex) == 0 && parse_times(f[7], &want, &n_want) == 0, "case %zu: bad line",
-           index);
+    EXPECT(parse_times(f[6], &ex, &n_ex) == 0 && parse_times(f[7], &want, &n_want) == 0, "case %zu: bad line", index);
 
     const tz_zone *z = NULL;
     char msg[512] = "";
@@ -1140,8 +1128,8 @@ static int cross_case(char *line, size_t index, size_t *n_compared)
     if (rc == BK_OK)
         rc = rrule_expand(r, z, first_start, first_end, from, to, collect, &o);
     if (rc != BK_OK) {
-        fprintf(stderr, "cross-check case %zu: %s %s first %s: rc %d: %s\n", index, zone_id, rule,
-                fmt(first_start).s, rc, msg);
+        fprintf(stderr, "cross-check case %zu: %s %s first %s: rc %d: %s\n", index, zone_id, rule, fmt(first_start).s,
+                rc, msg);
         ok = 0;
     } else {
         size_t i = 0;
@@ -1187,11 +1175,11 @@ START_TEST(expansion_matches_dateutil_on_generated_rules)
     }
     free(line);
     int status = pclose(p);
-    ck_assert_msg(status == 0,
-                  "%s exited with status %d (is python3-dateutil installed? tests/deps.sh installs it)", cmd, status);
+    ck_assert_msg(status == 0, "%s exited with status %d (is python3-dateutil installed? tests/deps.sh installs it)",
+                  cmd, status);
     ck_assert_msg(n == (size_t)cases, "%zu cases read, %ld expected", n, cases);
-    printf("rrule cross-check with dateutil: seed %ld, %zu rules, %zu occurrences compared, %zu mismatches\n", seed,
-           n, compared, bad);
+    printf("rrule cross-check with dateutil: seed %ld, %zu rules, %zu occurrences compared, %zu mismatches\n", seed, n,
+           compared, bad);
     fflush(stdout);
     ck_assert_msg(bad == 0, "%zu of %zu generated rules differ from dateutil (see stderr)", bad, n);
     ck_assert_msg(compared >= n, "only %zu occurrences compared for %zu rules", compared, n);

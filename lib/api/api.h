@@ -115,6 +115,8 @@ typedef struct api_schedule {
     engine_period *blocked; /* source = index into blocked_ids */
     bk_id *blocked_ids;
     size_t n_blocked, cap_blocked, cap_blocked_ids;
+    bk_blocked **recurring; /* periods with a rule, expanded once the zone is known */
+    size_t n_recurring, cap_recurring;
     engine_period *busy; /* live bookings' occupied ranges; source = index into busy_ids */
     bk_id *busy_ids;
     size_t n_busy, cap_busy, cap_busy_ids;

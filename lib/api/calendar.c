@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "calendar/rrule.h"
 #include "util/alloc.h"
 
 /* ---- weekly availability ---- */
@@ -105,6 +106,30 @@ BK_API int bk_override_delete(bk_db *db, const bk_id *provider, const bk_date *d
 
 /* ---- blocked periods ---- */
 
+static int check_rule(bk_db *db, const bk_blocked *spec)
+{
+    bk_provider *p = NULL;
+    int rc = bk_provider_get(db, &spec->provider, &p);
+    if (rc)
+        return rc;
+    const tz_zone *zone = NULL;
+    rrule *r = NULL;
+    char msg[512];
+    rc = tz_zone_get(p->timezone, &zone, msg, sizeof msg);
+    if (rc == BK_OK)
+        rc = rrule_parse(spec->rrule, NULL, 0, &r, msg, sizeof msg);
+    if (rc == BK_OK)
+        rc = rrule_check_start(r, zone, spec->start, msg, sizeof msg);
+    rrule_free(r);
+    bk_provider_free(p);
+    if (rc == BK_OK)
+        return BK_OK;
+    if (rc == BK_ENOMEM)
+        return api_fail(db, rc, "out of memory");
+    char quoted[300];
+    return api_fail(db, rc, "%s (rule '%s')", msg, api_quote(quoted, sizeof quoted, spec->rrule, 200));
+}
+
 BK_API int bk_blocked_add(bk_db *db, const bk_blocked *spec, bk_id *out_id)
 {
     API_ENTER(db);
@@ -117,15 +142,16 @@ BK_API int bk_blocked_add(bk_db *db, const bk_blocked *spec, bk_id *out_id)
         return api_fail(db, BK_EINVAL, "end: must be after start");
     if ((rc = v_text(db, "rrule", spec->rrule, 0, 1000)) || (rc = v_text(db, "reason", spec->reason, 0, 1000)))
         return rc;
-    /* Refused, not ignored: a silently dropped rule would offer slots the
-     * provider meant to block. */
-    if (spec->rrule && *spec->rrule)
-        return api_fail(db, BK_EINVAL, "rrule: recurring blocked periods are not supported yet ('%s')", spec->rrule);
     if ((rc = api_require_provider(db, "provider", &spec->provider)))
+        return rc;
+    /* A rule is checked when it is stored (DESIGN.md 3.4): a rule that
+     * failed later, at query time, would offer slots the provider meant to
+     * block.  Its first occurrence must match it in the provider's zone. */
+    if (spec->rrule && *spec->rrule && (rc = check_rule(db, spec)))
         return rc;
     bk_blocked b = *spec;
     b.version = BK_BLOCKED_VERSION;
-    b.rrule = NULL;
+    b.rrule = spec->rrule && *spec->rrule ? spec->rrule : NULL;
     if ((rc = api_new_id(db, &b.id)))
         return rc;
     rc = db->store->blocked_insert(db->store, &b, &db->err);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "calendar/rrule.h"
 #include "util/alloc.h"
 #include "util/civil.h"
 
@@ -59,14 +60,61 @@ static int sink_override(void *ctx, const bk_override *o)
     return push((void **)&s->overrides, &s->n_overrides, &s->cap_overrides, sizeof eo, &eo);
 }
 
+static int add_blocked(api_schedule *s, const bk_id *id, bk_time start, bk_time end)
+{
+    engine_period p = {start, end, s->n_blocked};
+    size_t n_ids = s->n_blocked;
+    if (push((void **)&s->blocked_ids, &n_ids, &s->cap_blocked_ids, sizeof(bk_id), id))
+        return BK_ENOMEM;
+    return push((void **)&s->blocked, &s->n_blocked, &s->cap_blocked, sizeof p, &p);
+}
+
 static int sink_blocked(void *ctx, const bk_blocked *b)
 {
     api_schedule *s = ctx;
-    engine_period p = {b->start, b->end, s->n_blocked};
-    size_t n_ids = s->n_blocked;
-    if (push((void **)&s->blocked_ids, &n_ids, &s->cap_blocked_ids, sizeof(bk_id), &b->id))
+    if (!b->rrule || !*b->rrule)
+        return add_blocked(s, &b->id, b->start, b->end);
+    bk_blocked *copy = rec_blocked_dup(b);
+    if (!copy)
         return BK_ENOMEM;
-    return push((void **)&s->blocked, &s->n_blocked, &s->cap_blocked, sizeof p, &p);
+    if (push((void **)&s->recurring, &s->n_recurring, &s->cap_recurring, sizeof copy, &copy)) {
+        bk_blocked_free(copy);
+        return BK_ENOMEM;
+    }
+    return BK_OK;
+}
+
+typedef struct expansion {
+    api_schedule *s;
+    const bk_id *id;
+} expansion;
+
+static int emit_occurrence(void *ctx, bk_time start, bk_time end)
+{
+    expansion *e = ctx;
+    return add_blocked(e->s, e->id, start, end);
+}
+
+/* Recurring periods become plain ones over the window the engine reads;
+ * each occurrence keeps the id of the period that carries the rule. */
+static int expand_recurring(bk_db *db, api_schedule *s, bk_time from, bk_time to)
+{
+    for (size_t i = 0; i < s->n_recurring; i++) {
+        const bk_blocked *b = s->recurring[i];
+        rrule *r = NULL;
+        char msg[512];
+        int rc = rrule_parse(b->rrule, NULL, 0, &r, msg, sizeof msg);
+        if (rc == BK_OK) {
+            expansion e = {s, &b->id};
+            rc = rrule_expand(r, s->zone, b->start, b->end, from, to, emit_occurrence, &e);
+            rrule_free(r);
+        }
+        if (rc == BK_ENOMEM)
+            return api_fail(db, rc, "out of memory expanding blocked period %s", b->id.s);
+        if (rc != BK_OK)
+            return api_fail(db, BK_ESTORE, "blocked period %s: stored %s", b->id.s, msg);
+    }
+    return BK_OK;
 }
 
 static int sink_booking(void *ctx, const bk_booking *b)
@@ -101,6 +149,9 @@ void api_schedule_free(api_schedule *s)
     bki_free(s->override_intervals);
     bki_free(s->blocked);
     bki_free(s->blocked_ids);
+    for (size_t i = 0; i < s->n_recurring; i++)
+        bk_blocked_free(s->recurring[i]);
+    bki_free(s->recurring);
     bki_free(s->busy);
     bki_free(s->busy_ids);
     memset(s, 0, sizeof *s);
@@ -158,9 +209,9 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
     int rc = load_once(db, provider, service, data_from, data_to, first_day, last_day, idempotency_key, s);
     if (rc == BK_OK)
         rc = load_zone(db, s);
+    int64_t need_first = 0, need_last = 0;
+    bk_time need_from = 0, need_to = 0;
     if (rc == BK_OK) {
-        int64_t need_first, need_last;
-        bk_time need_from, need_to;
         engine_load_window(s->zone, from, to, s->service->duration_minutes, s->service->buffer_before_minutes,
                            s->service->buffer_after_minutes, &need_first, &need_last, &need_from, &need_to);
         if (need_first < first_day || need_last > last_day || need_from < data_from || need_to > data_to) {
@@ -172,6 +223,8 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
                 rc = load_zone(db, s);
         }
     }
+    if (rc == BK_OK)
+        rc = expand_recurring(db, s, need_from, need_to);
     if (rc != BK_OK) {
         api_schedule_free(s);
         return rc;

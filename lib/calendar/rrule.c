@@ -1,6 +1,7 @@
 #include "rrule.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,13 @@ fail(char *msg, size_t msg_size, const char *fmt, ...)
         va_end(ap);
     }
     return BK_EINVAL;
+}
+
+static int fail_nomem(char *msg, size_t msg_size)
+{
+    if (msg && msg_size)
+        snprintf(msg, msg_size, "rrule: out of memory");
+    return BK_ENOMEM;
 }
 
 static int upper(int c) { return c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c; }
@@ -422,8 +430,10 @@ static int parse_exdate_list(const char *s, size_t n, bk_time **arr, size_t *len
         if (parse_utc(s, (size_t)(ie - s), &t))
             return fail(msg, msg_size, "rrule: EXDATE: '%s' is not a UTC date-time YYYYMMDDTHHMMSSZ",
                         quote(q, s, (size_t)(ie - s)));
-        if (bki_grow((void **)arr, cap, *len + 1, sizeof **arr))
-            return BK_ENOMEM;
+        void *grown = *arr; /* through a void *, not a cast of bk_time ** */
+        if (bki_grow(&grown, cap, *len + 1, sizeof **arr))
+            return fail_nomem(msg, msg_size);
+        *arr = grown;
         (*arr)[(*len)++] = t;
         if (!comma)
             return BK_OK;
@@ -445,7 +455,7 @@ int rrule_parse(const char *text, const bk_time *exdates, size_t n_exdates, rrul
 
     rrule *r = bki_calloc(1, sizeof *r);
     if (!r)
-        return BK_ENOMEM;
+        return fail_nomem(msg, msg_size);
     bk_time *ex = NULL;
     size_t n_ex = 0, cap = 0;
     int rc = BK_OK;
@@ -491,9 +501,11 @@ int rrule_parse(const char *text, const bk_time *exdates, size_t n_exdates, rrul
     }
 
     if (rc == BK_OK && n_exdates) {
-        if (bki_grow((void **)&ex, &cap, n_ex + n_exdates, sizeof *ex)) {
-            rc = BK_ENOMEM;
+        void *grown = ex;
+        if (n_exdates > SIZE_MAX / sizeof *ex - n_ex || bki_grow(&grown, &cap, n_ex + n_exdates, sizeof *ex)) {
+            rc = fail_nomem(msg, msg_size);
         } else {
+            ex = grown;
             memcpy(ex + n_ex, exdates, n_exdates * sizeof *ex);
             n_ex += n_exdates;
         }
@@ -667,8 +679,10 @@ static int day_matches(const plan *p, int64_t d, int y, int m, int md)
 }
 
 /* The days of the period [ps, pe) that the rule selects, ascending, before
- * any DTSTART cut (BYSETPOS counts positions in the whole period, as RFC
- * 5545 and every implementation do).  Returns how many. */
+ * any DTSTART cut: BYSETPOS counts positions in the whole period, so that
+ * a position means the same in DTSTART's period as in every other one
+ * (dateutil counts DTSTART's week from DTSTART on; months and years it
+ * counts whole, as here).  Returns how many. */
 static size_t period_days(const plan *p, int64_t ps, int64_t pe, int64_t days[PERIOD_DAYS_MAX])
 {
     const rrule *r = p->r;
@@ -693,7 +707,6 @@ static size_t period_days(const plan *p, int64_t ps, int64_t pe, int64_t days[PE
             mstart += dim;
         }
     }
-    (void)pe;
     if (!r->has_setpos || n == 0)
         return n;
     unsigned char pick[PERIOD_DAYS_MAX] = {0};
@@ -778,8 +791,9 @@ static int expand(const rrule *r, const tz_zone *zone, bk_time first_start, bk_t
         if (u < hi_day)
             hi_day = u;
     }
+    int64_t lo_day = civil_floor_div(from - len, DAY) - 2;
     /* With COUNT every occurrence from DTSTART on is counted, so no jump. */
-    int64_t k = r->count ? 0 : first_period(&p, civil_floor_div(from - len, DAY) - 2);
+    int64_t k = r->count ? 0 : first_period(&p, lo_day);
 
     int64_t generated = 0;
     bk_time last = INT64_MIN;
@@ -801,6 +815,8 @@ static int expand(const rrule *r, const tz_zone *zone, bk_time first_start, bk_t
             st->instances++;
             if (r->count && generated > r->count)
                 return BK_OK;
+            if (d < lo_day)
+                continue; /* counted; ends before the window, so no UTC reading */
             bk_time s = d == p.d0 ? first_start : tz_local_to_utc(zone, d * DAY + p.tod);
             if (r->has_until && s > r->until)
                 continue;

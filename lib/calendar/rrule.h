@@ -47,7 +47,9 @@
  * period containing the window's start (days, weeks, months or years since
  * DTSTART divided by INTERVAL), so the cost is proportional to the window,
  * not to the rule's age.  With COUNT, occurrences must be counted from
- * DTSTART, so COUNT is capped at RRULE_COUNT_MAX. */
+ * DTSTART, so COUNT is capped at RRULE_COUNT_MAX; occurrences before the
+ * window are only counted, not converted to UTC (the worst case, a daily
+ * COUNT=100000 rule from 1900 queried in 2199, costs a few milliseconds). */
 #ifndef BK_CALENDAR_RRULE_H
 #define BK_CALENDAR_RRULE_H
 
@@ -93,10 +95,11 @@ void rrule_free(rrule *r);
 int rrule_check_start(const rrule *r, const tz_zone *zone, bk_time first_start, char *msg, size_t msg_size);
 
 /* Calls emit(ctx, start, end) for every occurrence whose [start, end)
- * overlaps [from, to), in strictly increasing start order, where the first
- * occurrence is [first_start, first_end) and every one lasts
- * first_end - first_start.  The rule must have passed rrule_check_start for
- * this zone and first_start.  Occurrences starting at or after BK_TIME_MAX
+ * overlaps [from, to), in strictly increasing start order.  The first
+ * occurrence [first_start, first_end) is among them (unless an EXDATE
+ * removes it): the caller does not add the period separately.  Every
+ * occurrence lasts first_end - first_start.  The rule must have passed
+ * rrule_check_start for this zone and first_start.  Occurrences starting at or after BK_TIME_MAX
  * are outside the library's range and never emitted.  Allocates nothing.
  * Returns BK_OK; the emit callback's value when it is non-zero (expansion
  * stops there); BK_EINVAL for NULL arguments or first_start/first_end
