@@ -5,7 +5,8 @@
 #   1. plain   build-ci/, warnings as errors: every suite, the guard tests
 #              (ABI, headers, install) included;
 #   2. asan    build-asan/, ASan + UBSan, warnings as errors: every suite
-#              but 'guard';
+#              but 'guard' and 'pgbouncer' (the PgBouncer runs of suite
+#              'pg': the same library code as the direct runs);
 #   3. valgrind  memcheck over build-ci/ (meson test --setup valgrind,
 #              defined in tests/meson.build): every suite but 'guard' and
 #              'pg'.
@@ -165,6 +166,13 @@ EOF
     total_skipped=$((total_skipped + s))
 }
 
+# pg_counts LABEL BUILDDIR: repeats the torture and fault tests' counts
+# (operations, conflicts, kills, what the SQL checks found) from the log.
+pg_counts() {
+    { grep -a -h -E '^pg_(torture|fault): ' "$2/meson-logs/testlog.txt" 2>/dev/null || true; } |
+        sed "s/^/run-all: $1: /"
+}
+
 # meson_test LABEL BUILDDIR TESTLOG_NAME [MESON TEST ARGS...]: runs meson
 # test and counts its results.
 meson_test() {
@@ -201,6 +209,7 @@ if setup_build build-ci -Dwerror=true -Db_sanitize=none; then
     if ninja -C build-ci; then
         plain_built=1
         meson_test plain build-ci testlog.json
+        pg_counts plain build-ci
     else
         note_problem "plain: ninja -C build-ci failed"
     fi
@@ -219,7 +228,8 @@ if setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lunde
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         CK_TIMEOUT_MULTIPLIER=3 \
-            meson_test asan build-asan testlog.json --no-suite guard
+            meson_test asan build-asan testlog.json --no-suite guard --no-suite pgbouncer
+        pg_counts asan build-asan
     else
         note_problem "asan: ninja -C build-asan failed"
     fi

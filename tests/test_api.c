@@ -17,7 +17,18 @@ static const char *test_uri(void)
     return uri && *uri ? uri : "memory:";
 }
 
-static void setup(void) { ck_assert_int_eq(bk_open(&db, test_uri()), BK_OK); }
+/* Each test starts from an empty store, whatever the backend: a database
+ * keeps what an earlier (possibly failed, so never torn down) test left. */
+static void setup(void)
+{
+    ck_assert_int_eq(bk_open(&db, test_uri()), BK_OK);
+    bk_provider **all = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(bk_provider_list(db, &all, &n), BK_OK);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(bk_provider_delete(db, &all[i]->id), BK_OK);
+    bk_provider_list_free(all, n);
+}
 
 static void teardown(void)
 {

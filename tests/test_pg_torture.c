@@ -80,6 +80,7 @@ typedef struct worker {
     long ops_done;
     long codes[N_CODES];
     long booked, conflict, unavailable, cancelled, rescheduled, retries, unexpected, unresolved;
+    long uncertain_ok, uncertain_refused, uncertain_later; /* books that met BK_EUNKNOWN: how they ended */
     char first_unexpected[400];
     size_t n_recs;
     rec recs[MAX_OPS + 8];
@@ -213,6 +214,11 @@ static int do_book(worker *w, bk_db *db, int provider, bk_time start)
         snprintf(r->key, sizeof r->key, "w%02d-%zu", w->index, w->n_recs);
     int uncertain = 0;
     int rc = book_rec(w, db, r, &uncertain);
+    if (uncertain) {
+        w->uncertain_ok += rc == BK_OK;
+        w->uncertain_refused += rc == BK_ECONFLICT || rc == BK_EUNAVAILABLE;
+        w->uncertain_later += retryable(rc);
+    }
     if (rc == BK_OK) {
         if (r->state == REC_LIVE) {
             w->n_recs++;
@@ -843,6 +849,9 @@ static void run_workload(int fault)
         sum.retries += w->retries;
         sum.unexpected += w->unexpected;
         sum.unresolved += w->unresolved;
+        sum.uncertain_ok += w->uncertain_ok;
+        sum.uncertain_refused += w->uncertain_refused;
+        sum.uncertain_later += w->uncertain_later;
         for (int k = 0; k < N_CODES; k++)
             sum.codes[k] += w->codes[k];
         if (!first_unexpected && w->first_unexpected[0])
@@ -858,6 +867,10 @@ static void run_workload(int fault)
         if (sum.codes[k])
             printf(" %s %ld;", bk_strerror(-k), sum.codes[k]);
     printf("\n");
+    if (fault)
+        printf("%s: bookings whose outcome was unknown (BK_EUNKNOWN): %ld then BK_OK with the same key, %ld then"
+               " refused, %ld left for after the faults\n",
+               name, sum.uncertain_ok, sum.uncertain_refused, sum.uncertain_later);
     if (fault)
         printf("%s: killer: %ld backends terminated in %ld rounds (%ld errors), %ld restart(s) (%.1f s), "
                "%ld failed%s%s\n",

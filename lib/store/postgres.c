@@ -265,7 +265,7 @@ static const char *const stmt_text[ST_COUNT] = {
         " updated_at = to_timestamp($19::bigint), confirmed_at = to_timestamp($20::bigint),"
         " cancelled_at = to_timestamp($21::bigint)"
         " WHERE id = $1::uuid AND provider_id = $2::uuid AND lock_version = $22::bigint RETURNING 1",
-    [ST_BOOKING_VERSION] = "SELECT lock_version::text FROM @.bookings WHERE id = $1::uuid",
+    [ST_BOOKING_VERSION] = "SELECT lock_version::text, provider_id::text FROM @.bookings WHERE id = $1::uuid",
     [ST_BOOKING_CONFLICT] =
         "SELECT c.id::text FROM @.bookings c WHERE c.provider_id = $1::uuid AND c.status <> 'cancelled'"
         " AND c.id <> $2::uuid AND c.occupied && " RANGE("$3", "$4") " LIMIT 1",
@@ -412,12 +412,24 @@ static void scrub_copy(char *dst, size_t size, const char *src, const char *secr
             dst[o++] = *src++;
         }
     }
+    /* Cut short: never end inside a UTF-8 sequence (messages stay valid
+     * text for bindings). */
+    if (*src) {
+        size_t start = o;
+        while (start > 0 && ((unsigned char)dst[start - 1] & 0xC0) == 0x80 && o - start < 3)
+            start--;
+        if (start > 0 && ((unsigned char)dst[start - 1] & 0x80)) {
+            unsigned char lead = (unsigned char)dst[start - 1];
+            size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+            if (o - (start - 1) < need)
+                o = start - 1;
+        }
+    }
     dst[o] = '\0';
 }
 
 /* The one line that says what went wrong: the server's primary message,
- * else libpq's message with "ERROR:"/"FATAL:" prefixes and line breaks
- * flattened. */
+ * else libpq's, with line breaks flattened and the password scrubbed. */
 static void describe(char *buf, size_t size, const PGconn *conn, const PGresult *res)
 {
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
@@ -636,28 +648,30 @@ static int run(struct pg_store *s, int write, const char *what, enum stmt st, in
 /*
  * Runs n reads in one pipeline with one sync: one round trip, like one
  * statement, and it works through a transaction-pooling PgBouncer
- * (POSTGRES-NOTES.md).  schedule_load was first one UNION ALL of all
- * record kinds, each row padded to the widest record (24 columns x 8
- * branches): parsing and planning that cost the server ~2.5-3 ms a call
- * on the development machine, against ~1.1 ms for the same reads as
- * narrow statements in a pipeline (and ~0.03 ms for SELECT 1), with the
- * same one round trip.  The statements of a pipeline do not share one
- * snapshot (READ COMMITTED); schedule_load needs none: the booking insert
- * is the guard against what a read missed.  Each statement gets the same nparams parameters,
+ * (POSTGRES-NOTES.md).  Each statement gets the same nparams parameters,
  * typed text, so that one may leave some unused.  BK_OK: res[0..n) hold
  * the results (PQclear each).  Else err says why and res[] is all NULL.
  * Reads only: a lost connection is BK_ECONNECTION, never "unknown".
+ *
+ * Why not one statement: schedule_load was first a single UNION ALL of
+ * every record kind, each row padded to the widest record (24 columns,
+ * 8 branches).  Parsing and planning that cost the server ~2.5-3 ms a
+ * call on the development machine, against ~1.1 ms for the same reads as
+ * narrow statements in one pipeline (SELECT 1: ~0.03 ms), for the same
+ * single round trip.  The statements of a pipeline do not share one
+ * snapshot (READ COMMITTED); schedule_load needs none, since the booking
+ * insert is the guard against whatever a read missed.
  */
 static int run_pipeline(struct pg_store *s, const char *what, const enum stmt *sts, int n, int nparams,
                         const char *const *values, PGresult **res, bk_store_err *err)
 {
+    if (n > PIPE_MAX || nparams > PIPE_MAX)
+        return bk_store_error(err, BK_ESTORE, "postgresql: %s: pipeline too long", what);
     Oid types[PIPE_MAX];
     for (int i = 0; i < n; i++)
         res[i] = NULL;
-    for (int i = 0; i < nparams && i < PIPE_MAX; i++)
+    for (int i = 0; i < nparams; i++)
         types[i] = TEXTOID;
-    if (n > PIPE_MAX || nparams > PIPE_MAX)
-        return bk_store_error(err, BK_ESTORE, "postgresql: %s: pipeline too long", what);
     int rc = ensure_connected(s, err);
     if (rc)
         return rc;
@@ -1654,6 +1668,8 @@ static int booking_update_miss(struct pg_store *s, const struct booking_params *
     if (rc == BK_OK) {
         if (PQntuples(r) == 0)
             rc = not_found(err, "booking");
+        else if (num(r, 0, 0) == expected && strcmp(val(r, 0, 1) ? val(r, 0, 1) : "", p->provider) != 0)
+            rc = bk_store_error(err, BK_ENOTFOUND, "booking: not a booking of provider %s", p->provider);
         else
             rc = bk_store_error(err, BK_ESTALE, "booking: changed since it was read (version %lld, expected %lld)",
                                 (long long)num(r, 0, 0), (long long)expected);
