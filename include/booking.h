@@ -640,6 +640,136 @@ BK_API int bk_booking_mark_no_show(bk_db *db, const bk_id *id, int64_t expected_
 BK_API int bk_booking_reschedule(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_time new_start,
                                  bk_time now, bk_booking **out);
 
+/* ------------------------------------------------------------------ */
+/* Calendars and display: iCalendar export, localised times, zone data */
+/* ------------------------------------------------------------------ */
+
+/** Frees a string the library handed out (bk_booking_ical,
+ *  bk_provider_ical_feed).  Accepts NULL. */
+BK_API void bk_string_free(char *s);
+
+/** iCalendar flag: DTSTART/DTEND as local times of the provider's zone
+ *  (TZID=<zone>) with a VTIMEZONE for it, instead of UTC. */
+#define BK_ICAL_LOCAL_TIME 0x1u
+
+/**
+ * A booking as an RFC 5545 iCalendar object: one VCALENDAR (VERSION:2.0,
+ * PRODID "-//libbooking//libbooking 1.0//EN") holding one VEVENT, for the
+ * customer's calendar.  The VCALENDAR's METHOD is REQUEST, or CANCEL once
+ * the booking is cancelled.  The VEVENT has:
+ *
+ *  - UID "<booking id>@libbooking": the same for every version of the
+ *    booking, so a calendar replaces the event it already holds;
+ *  - DTSTAMP and LAST-MODIFIED (the booking's updated_at), CREATED;
+ *  - SEQUENCE = lock_version - 1: 0 when booked, one more per change
+ *    (confirm, reschedule, cancel, ...);
+ *  - STATUS: pending -> TENTATIVE; confirmed, completed, no_show ->
+ *    CONFIRMED; cancelled -> CANCELLED (with COMMENT: the reason, if any);
+ *  - SUMMARY "<service name> – <provider full name>";
+ *  - DTSTART/DTEND in UTC ("...Z"); with BK_ICAL_LOCAL_TIME as
+ *    TZID=<provider's zone> local times plus a VTIMEZONE built from ICU's
+ *    rules, listing the zone's transitions from the year before the booking
+ *    to the year after.  The zone is named by its IANA id (see
+ *    bk_timezone_canonical).  A local time that occurs twice (a fall-back
+ *    hour) names its first occurrence in iCalendar, so a booking in the
+ *    second one keeps that time in UTC;
+ *  - ORGANIZER;CN=<provider full name>:mailto:<provider email>;
+ *  - ATTENDEE;CN=<customer name>;ROLE=REQ-PARTICIPANT:mailto:<customer email>;
+ *  - DESCRIPTION: the booking's notes, if any.
+ *
+ * Text is escaped as RFC 5545 3.3.11 says (\\ \; \, and \n for a line
+ * break), parameter values as RFC 6868 says (^^ ^n ^') and quoted when they
+ * hold ':', ';' or ','; addresses are percent-encoded where a URI needs it.
+ * Lines end in CRLF and are folded at 75 octets (a continuation line starts
+ * with a space), never inside a UTF-8 character.
+ *
+ * *out receives the NUL-terminated UTF-8 text: free it with
+ * bk_string_free().  Errors: BK_EINVAL (NULL out, bad id, unknown flag
+ * bits), BK_ENOTFOUND (booking).  On error *out is NULL.
+ */
+BK_API int bk_booking_ical(bk_db *db, const bk_id *booking, unsigned flags, char **out);
+
+/**
+ * A provider's bookings overlapping [from, to) as one iCalendar feed for
+ * the provider's own calendar: one VCALENDAR with METHOD:PUBLISH and one
+ * VEVENT per booking, by start, cancelled ones included (STATUS:CANCELLED).
+ * The VEVENTs are those of bk_booking_ical, except that a PUBLISH may name
+ * no ATTENDEE (RFC 5546 3.2.1): the customer is a CONTACT
+ * (CONTACT;ALTREP="mailto:<email>":<name>) and the SUMMARY reads
+ * "<service name> – <customer name>".  With BK_ICAL_LOCAL_TIME, one
+ * VTIMEZONE for the provider's zone covers every event.
+ *
+ * *out: as for bk_booking_ical.  Errors: BK_EINVAL (NULL out, bad id, from
+ * outside [BK_TIME_MIN, BK_TIME_MAX), to outside (from, BK_TIME_MAX],
+ * unknown flag bits), BK_ENOTFOUND (provider).
+ */
+BK_API int bk_provider_ical_feed(bk_db *db, const bk_id *provider, bk_time from, bk_time to, unsigned flags,
+                                 char **out);
+
+/** Display styles of the zone in bk_slot_format / bk_booking_format; at
+ *  most one (0 = BK_FORMAT_ZONE_NAME). */
+#define BK_FORMAT_ZONE_NAME 0x1u   /* short specific name: "EDT", "MESZ", "JST" (else "GMT+2") */
+#define BK_FORMAT_ZONE_OFFSET 0x2u /* localised GMT offset: "GMT-4", "GMT+2" */
+#define BK_FORMAT_ZONE_LONG 0x4u   /* long specific name: "Eastern Daylight Time" */
+
+/**
+ * Formats the slot [start, end) for a reader in `zone` with ICU's interval
+ * formatting: "Mon, Mar 30, 2026, 3:00 – 3:30 AM EDT" (en_US),
+ * "Mo., 30. März 2026, 09:00–09:30 Uhr MESZ" (de_DE), "2026年3月30日(月)
+ * 16時00分～16時30分(JST)" (ja_JP).  `locale` is an ICU locale id (NULL =
+ * "en_US"; ASCII letters, digits and _-@=;. only; a locale ICU has no data
+ * for falls back as ICU does, to its language or to the root locale).
+ * `style` is 0 or one BK_FORMAT_ZONE_* value.  When the zone's name or
+ * offset differs at the two ends (a slot across a DST change), each end is
+ * written in full with its own.
+ *
+ * Writes NUL-terminated UTF-8 into buf.  BK_EINVAL (message in
+ * bk_errmsg(NULL)): NULL slot or buf, times outside 1900-2199, end <=
+ * start, unknown zone, bad locale text, unknown style bits, or buf_size too
+ * small (the message says how many bytes are needed; buf is then "").
+ */
+BK_API int bk_slot_format(const bk_slot *slot, const char *zone, const char *locale, unsigned style, char *buf,
+                          size_t buf_size);
+
+/**
+ * Formats a booking's [start, end) as bk_slot_format does.  `zone` NULL
+ * means the booking's customer_timezone when it has one, else the
+ * provider's zone.  Errors as bk_slot_format's (on the handle), and
+ * BK_ENOTFOUND (booking).
+ */
+BK_API int bk_booking_format(bk_db *db, const bk_id *booking, const char *zone, const char *locale, unsigned style,
+                             char *buf, size_t buf_size);
+
+/**
+ * The canonical IANA id of a zone id ICU knows: an alias becomes the zone it
+ * links to ("US/Eastern" -> "America/New_York", "Asia/Calcutta" ->
+ * "Asia/Kolkata"), "UTC" and its aliases ("Etc/UTC", "Zulu", ...) become
+ * "UTC"; a canonical id stays itself.  ICU answers with CLDR's ids, some of
+ * which are IANA's old names ("Asia/Calcutta", "Europe/Kiev"): those are
+ * given IANA's current name when the running ICU knows it.  Writes it into
+ * buf (NUL-terminated).  BK_EINVAL (message in bk_errmsg(NULL)) for an
+ * unknown zone, a NULL buf or a buf_size too small.
+ */
+BK_API int bk_timezone_canonical(const char *zone, char *buf, size_t buf_size);
+
+/**
+ * Every zone a user may pick: the canonical ids (as bk_timezone_canonical
+ * writes them) of ICU's zones that belong to a place, plus "UTC", sorted
+ * (byte order), without aliases ("US/Eastern" is not listed) or
+ * fixed-offset ids ("Etc/GMT+5").  *out is an array of *n strings: free it
+ * with bk_timezone_list_free(*out, *n).  BK_EINVAL (NULL out or n),
+ * BK_ENOMEM.
+ */
+BK_API int bk_timezone_list(char ***out, size_t *n);
+BK_API void bk_timezone_list_free(char **list, size_t n);
+
+/** The version of the tz database ICU uses in this process ("2024a"):
+ *  static, never NULL ("unknown" if ICU cannot say).  ICU reads it from
+ *  its data at run time, so it changes with the ICU data installed or
+ *  with the directory ICU_TIMEZONE_FILES_DIR names (README, "Time-zone
+ *  data"), not with a rebuild of this library. */
+BK_API const char *bk_tzdata_version(void);
+
 #ifdef __cplusplus
 }
 #endif

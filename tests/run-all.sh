@@ -169,7 +169,7 @@ EOF
 # pg_counts LABEL BUILDDIR: repeats the torture and fault tests' counts
 # (operations, conflicts, kills, what the SQL checks found) from the log.
 pg_counts() {
-    { grep -a -h -E '^pg_(torture|fault): ' "$2/meson-logs/testlog.txt" 2>/dev/null || true; } |
+    { grep -a -h -E '^pg_(torture|fault)[a-z_]*: ' "$2/meson-logs/testlog.txt" 2>/dev/null || true; } |
         sed "s/^/run-all: $1: /"
 }
 

@@ -3479,8 +3479,329 @@ static Suite *booking_suite(void)
     return s;
 }
 
+/* iCalendar export and localised display: at the end of the file. */
+static Suite *display_suite(void);
+
 int main(void)
 {
-    Suite *suites[] = {handleless_suite(), open_suite(), records_suite(), calendar_suite(), booking_suite()};
+    Suite *suites[] = {handleless_suite(), open_suite(), records_suite(), calendar_suite(), booking_suite(),
+                       display_suite()};
     return harness_run(suites, (int)(sizeof suites / sizeof *suites));
+}
+
+/* ================================================================== */
+/* iCalendar export and localised display (issue 5 parts 2-4)         */
+/* ================================================================== */
+
+/* bk_booking_ical, bk_provider_ical_feed, bk_booking_format,
+ * bk_slot_format, bk_timezone_canonical, bk_timezone_list and their free
+ * functions.  None of them writes, so each bad case also checks that the
+ * store is unchanged; outputs are cleared (*out NULL, buf ""). */
+
+static int call_booking_ical(const bk_id *id, void *ctx)
+{
+    (void)ctx;
+    char *out = (char *)(void *)&sentinel_target;
+    int rc = bk_booking_ical(db, id, 0, &out);
+    EXPECT(out == NULL, "[%s] *out not NULL after failure", note);
+    return rc;
+}
+
+START_TEST(booking_ical_rejects_bad_arguments)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    char *out = (char *)(void *)&sentinel_target;
+    FAILS(NULL, bk_booking_ical(NULL, &w.booking, 0, &out), BK_EINVAL, "db");
+    FAILS(db, bk_booking_ical(db, &w.booking, 0, NULL), BK_EINVAL, "out");
+    id_call_cases(call_booking_ical, NULL, "booking", "booking", &w.booking, before);
+    const unsigned bad_flags[] = {0x2u, 0x3u, 0x80000000u, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof bad_flags / sizeof *bad_flags; i++) {
+        NOTE("flags 0x%x", bad_flags[i]);
+        out = (char *)(void *)&sentinel_target;
+        FAILS(db, bk_booking_ical(db, &w.booking, bad_flags[i], &out), BK_EINVAL, "flags");
+        ck_assert_ptr_null(out);
+        UNCHANGED(before);
+    }
+    free(before);
+    note[0] = '\0';
+    SUCCEEDS(db, bk_booking_ical(db, &w.booking, 0, &out));
+    ck_assert_ptr_nonnull(strstr(out, "METHOD:REQUEST\r\n"));
+    bk_string_free(out);
+    SUCCEEDS(db, bk_booking_ical(db, &w.booking, BK_ICAL_LOCAL_TIME, &out));
+    ck_assert_ptr_nonnull(strstr(out, "TZID:Europe/Berlin\r\n"));
+    bk_string_free(out);
+}
+END_TEST
+
+static int call_provider_ical_feed(const bk_id *id, void *ctx)
+{
+    const world *w = ctx;
+    char *out = (char *)(void *)&sentinel_target;
+    int rc = bk_provider_ical_feed(db, id, w->now, w->now + 86400 * 30, 0, &out);
+    EXPECT(out == NULL, "[%s] *out not NULL after failure", note);
+    return rc;
+}
+
+START_TEST(provider_ical_feed_rejects_bad_arguments)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    char *out = (char *)(void *)&sentinel_target;
+    const bk_time from = w.now, to = w.now + 86400 * 30;
+    FAILS(NULL, bk_provider_ical_feed(NULL, &w.provider, from, to, 0, &out), BK_EINVAL, "db");
+    FAILS(db, bk_provider_ical_feed(db, &w.provider, from, to, 0, NULL), BK_EINVAL, "out");
+    id_call_cases(call_provider_ical_feed, &w, "provider", "provider", &w.provider, before);
+    const bk_time bad[] = {BK_TIME_MIN - 1, BK_TIME_MAX + 1, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        NOTE("from %lld", (long long)bad[i]);
+        out = (char *)(void *)&sentinel_target;
+        FAILS(db, bk_provider_ical_feed(db, &w.provider, bad[i], to, 0, &out), BK_EINVAL, "from");
+        ck_assert_ptr_null(out);
+        NOTE("to %lld", (long long)bad[i]);
+        FAILS(db, bk_provider_ical_feed(db, &w.provider, from, bad[i], 0, &out), BK_EINVAL, "to");
+        UNCHANGED(before);
+    }
+    NOTE("to == from");
+    FAILS(db, bk_provider_ical_feed(db, &w.provider, from, from, 0, &out), BK_EINVAL, "to");
+    NOTE("to < from");
+    FAILS(db, bk_provider_ical_feed(db, &w.provider, to, from, 0, &out), BK_EINVAL, "to");
+    ck_assert_ptr_null(out);
+    NOTE("flags");
+    FAILS(db, bk_provider_ical_feed(db, &w.provider, from, to, 0x10u, &out), BK_EINVAL, "flags");
+    UNCHANGED(before);
+    free(before);
+    note[0] = '\0';
+    /* The whole range is a valid window. */
+    SUCCEEDS(db, bk_provider_ical_feed(db, &w.provider, BK_TIME_MIN, BK_TIME_MAX, BK_ICAL_LOCAL_TIME, &out));
+    ck_assert_ptr_nonnull(strstr(out, "METHOD:PUBLISH\r\n"));
+    bk_string_free(out);
+}
+END_TEST
+
+static int call_booking_format(const bk_id *id, void *ctx)
+{
+    (void)ctx;
+    char buf[256];
+    buf[0] = 'X';
+    int rc = bk_booking_format(db, id, "Europe/Berlin", "de_DE", 0, buf, sizeof buf);
+    EXPECT(buf[0] == '\0', "[%s] buf not emptied after failure", note);
+    return rc;
+}
+
+/* Zone, locale and style cases shared by both formatting calls: `fmt`
+ * formats with those three into buf, errors on handle h. */
+typedef int (*format_fn)(const char *zone, const char *locale, unsigned style, char *buf, size_t size, void *ctx);
+
+static void format_argument_cases(bk_db *h, format_fn fmt, void *ctx, const char *before)
+{
+    char buf[256];
+    static const char *const zones[] = {"Europe/Berlim", "", "Europe/Berlin ", "Mars/Olympus_Mons", "GMT+05:30"};
+    for (size_t i = 0; i < sizeof zones / sizeof *zones; i++) {
+        NOTE("zone '%s'", zones[i]);
+        buf[0] = 'X';
+        FAILS(h, fmt(zones[i], "en_US", 0, buf, sizeof buf, ctx), BK_EINVAL, "zone");
+        ck_assert_int_eq(buf[0], '\0');
+    }
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(h), "GMT+05:30"));
+    for (size_t k = 0; k < N_BAD_UTF8; k++) {
+        char *z = concat3("Europe/", bad_utf8[k], "");
+        NOTE("zone with %s", hex(bad_utf8[k]));
+        FAILS(h, fmt(z, "en_US", 0, buf, sizeof buf, ctx), BK_EINVAL, "zone");
+        free(z);
+        char *loc = concat3("de_DE", bad_utf8[k], "");
+        NOTE("locale with %s", hex(bad_utf8[k]));
+        FAILS(h, fmt("Europe/Berlin", loc, 0, buf, sizeof buf, ctx), BK_EINVAL, "locale");
+        free(loc);
+    }
+    char *long_locale = sized("de_", "D", 101, "");
+    static const char *const locales[] = {"", "de DE", "de\nDE", "de/DE", "de\"DE", "ja_JP\x01"};
+    for (size_t i = 0; i < sizeof locales / sizeof *locales + 1; i++) {
+        const char *loc = i < sizeof locales / sizeof *locales ? locales[i] : long_locale;
+        NOTE("locale '%s'", hex(loc));
+        FAILS(h, fmt("Europe/Berlin", loc, 0, buf, sizeof buf, ctx), BK_EINVAL, "locale");
+        ck_assert_int_eq(buf[0], '\0');
+    }
+    free(long_locale);
+    const unsigned styles[] = {BK_FORMAT_ZONE_NAME | BK_FORMAT_ZONE_OFFSET, BK_FORMAT_ZONE_OFFSET | BK_FORMAT_ZONE_LONG,
+                               0x8u, 0x10u, 0xFFFFFFFFu};
+    for (size_t i = 0; i < sizeof styles / sizeof *styles; i++) {
+        NOTE("style 0x%x", styles[i]);
+        FAILS(h, fmt("Europe/Berlin", "en_US", styles[i], buf, sizeof buf, ctx), BK_EINVAL, "style");
+        ck_assert_int_eq(buf[0], '\0');
+    }
+    NOTE("buf NULL");
+    FAILS(h, fmt("Europe/Berlin", "en_US", 0, NULL, 256, ctx), BK_EINVAL, "buf");
+    NOTE("buf_size 0");
+    buf[0] = 'X';
+    FAILS(h, fmt("Europe/Berlin", "en_US", 0, buf, 0, ctx), BK_EINVAL, "buf");
+    ck_assert_int_eq(buf[0], 'X'); /* zero bytes: nothing may be written */
+    /* Too small by one byte, and one byte only: the size needed is named. */
+    note[0] = '\0';
+    SUCCEEDS(h, fmt("Europe/Berlin", "de_DE", BK_FORMAT_ZONE_LONG, buf, sizeof buf, ctx));
+    size_t len = strlen(buf);
+    EXPECT(len > 10, "output '%s' too short to test", buf);
+    char *exact = xmalloc(len + 1);
+    SUCCEEDS(h, fmt("Europe/Berlin", "de_DE", BK_FORMAT_ZONE_LONG, exact, len + 1, ctx));
+    ck_assert_str_eq(exact, buf);
+    memset(exact, 'X', len + 1);
+    NOTE("buf_size one short");
+    FAILS(h, fmt("Europe/Berlin", "de_DE", BK_FORMAT_ZONE_LONG, exact, len, ctx), BK_EINVAL, "buf_size");
+    EXPECT(exact[0] == '\0', "buffer not emptied after failure");
+    char needed[32];
+    snprintf(needed, sizeof needed, "%zu needed", len + 1);
+    EXPECT(strstr(bk_errmsg(h), needed) != NULL, "message \"%s\" does not say \"%s\"", bk_errmsg(h), needed);
+    char one[1] = {'X'};
+    FAILS(h, fmt("Europe/Berlin", "de_DE", 0, one, 1, ctx), BK_EINVAL, "buf_size");
+    ck_assert_int_eq(one[0], '\0');
+    free(exact);
+    if (before)
+        UNCHANGED(before);
+    note[0] = '\0';
+}
+
+static int fmt_booking(const char *zone, const char *locale, unsigned style, char *buf, size_t size, void *ctx)
+{
+    return bk_booking_format(db, ctx, zone, locale, style, buf, size);
+}
+
+START_TEST(booking_format_rejects_bad_arguments)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    char buf[256];
+    FAILS(NULL, bk_booking_format(NULL, &w.booking, "Europe/Berlin", "de_DE", 0, buf, sizeof buf), BK_EINVAL, "db");
+    id_call_cases(call_booking_format, NULL, "booking", "booking", &w.booking, before);
+    format_argument_cases(db, fmt_booking, &w.booking, before);
+    free(before);
+    /* NULL zone: the provider's (the world's booking has no customer zone). */
+    SUCCEEDS(db, bk_booking_format(db, &w.booking, NULL, NULL, 0, buf, sizeof buf));
+    EXPECT(strstr(buf, "11:00") != NULL, "'%s' is not Berlin's 11:00", buf);
+}
+END_TEST
+
+static int fmt_slot(const char *zone, const char *locale, unsigned style, char *buf, size_t size, void *ctx)
+{
+    return bk_slot_format(ctx, zone, locale, style, buf, size);
+}
+
+START_TEST(slot_format_rejects_bad_arguments)
+{
+    bk_slot s = {at("2030-01-08T10:00:00Z"), at("2030-01-08T11:00:00Z")};
+    char buf[256];
+    FAILS(NULL, bk_slot_format(NULL, "UTC", NULL, 0, buf, sizeof buf), BK_EINVAL, "slot");
+    ck_assert_str_eq(buf, "");
+    FAILS(NULL, bk_slot_format(&s, NULL, NULL, 0, buf, sizeof buf), BK_EINVAL, "zone");
+    const bk_time bad[] = {BK_TIME_MIN - 1, BK_TIME_MAX, INT64_MIN, INT64_MAX};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        bk_slot q = s;
+        q.start = bad[i];
+        NOTE("start %lld", (long long)bad[i]);
+        FAILS(NULL, bk_slot_format(&q, "UTC", NULL, 0, buf, sizeof buf), BK_EINVAL, "start");
+        q = s;
+        q.end = bad[i];
+        NOTE("end %lld", (long long)bad[i]);
+        FAILS(NULL, bk_slot_format(&q, "UTC", NULL, 0, buf, sizeof buf), BK_EINVAL, "end");
+        ck_assert_str_eq(buf, "");
+    }
+    bk_slot q = {s.start, s.start};
+    NOTE("end == start");
+    FAILS(NULL, bk_slot_format(&q, "UTC", NULL, 0, buf, sizeof buf), BK_EINVAL, "end");
+    q.end = s.start - 60;
+    NOTE("end < start");
+    FAILS(NULL, bk_slot_format(&q, "UTC", NULL, 0, buf, sizeof buf), BK_EINVAL, "end");
+    format_argument_cases(NULL, fmt_slot, &s, NULL);
+    SUCCEEDS(NULL, bk_slot_format(&s, "UTC", NULL, 0, buf, sizeof buf));
+    /* The earliest and latest slots the library accepts. */
+    q.start = BK_TIME_MIN;
+    q.end = BK_TIME_MIN + 60;
+    SUCCEEDS(NULL, bk_slot_format(&q, "Asia/Tokyo", "ja_JP", BK_FORMAT_ZONE_LONG, buf, sizeof buf));
+    q.start = BK_TIME_MAX - 120;
+    q.end = BK_TIME_MAX - 1;
+    SUCCEEDS(NULL, bk_slot_format(&q, "America/New_York", "de_DE", BK_FORMAT_ZONE_OFFSET, buf, sizeof buf));
+}
+END_TEST
+
+START_TEST(timezone_canonical_rejects_unknown_zones_and_small_buffers)
+{
+    char buf[64];
+    FAILS(NULL, bk_timezone_canonical(NULL, buf, sizeof buf), BK_EINVAL, "zone");
+    ck_assert_str_eq(buf, "");
+    static const char *const zones[] = {"", "Europe/Berlim", "US/Eastern ", "GMT+05:30", "Etc/Unknown", "us/eastern"};
+    for (size_t i = 0; i < sizeof zones / sizeof *zones; i++) {
+        NOTE("zone '%s'", zones[i]);
+        memset(buf, 'X', sizeof buf);
+        FAILS(NULL, bk_timezone_canonical(zones[i], buf, sizeof buf), BK_EINVAL, "zone");
+        ck_assert_str_eq(buf, "");
+    }
+    for (size_t k = 0; k < N_BAD_UTF8; k++) {
+        char *z = concat3("US/", bad_utf8[k], "Eastern");
+        NOTE("zone with %s", hex(bad_utf8[k]));
+        FAILS(NULL, bk_timezone_canonical(z, buf, sizeof buf), BK_EINVAL, "zone");
+        free(z);
+    }
+    char *huge = sized("America/", "x", 5000, "");
+    FAILS(NULL, bk_timezone_canonical(huge, buf, sizeof buf), BK_EINVAL, "zone");
+    free(huge);
+    note[0] = '\0';
+    FAILS(NULL, bk_timezone_canonical("US/Eastern", NULL, 64), BK_EINVAL, "buf");
+    FAILS(NULL, bk_timezone_canonical("US/Eastern", buf, 0), BK_EINVAL, "buf");
+    /* "America/New_York" needs 17 bytes. */
+    memset(buf, 'X', sizeof buf);
+    FAILS(NULL, bk_timezone_canonical("US/Eastern", buf, 16), BK_EINVAL, "buf_size");
+    ck_assert_str_eq(buf, "");
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(NULL), "17 needed"));
+    SUCCEEDS(NULL, bk_timezone_canonical("US/Eastern", buf, 17));
+    ck_assert_str_eq(buf, "America/New_York");
+}
+END_TEST
+
+START_TEST(timezone_list_rejects_null_pointers_and_clears_outputs)
+{
+    char **list = (char **)(void *)&sentinel_target;
+    size_t n = 99;
+    FAILS(NULL, bk_timezone_list(NULL, &n), BK_EINVAL, "out");
+    ck_assert_uint_eq(n, 0);
+    FAILS(NULL, bk_timezone_list(&list, NULL), BK_EINVAL, "n");
+    ck_assert_ptr_null(list);
+    SUCCEEDS(NULL, bk_timezone_list(&list, &n));
+    EXPECT(n > 300 && list != NULL, "only %zu zones", n);
+    bk_timezone_list_free(list, n);
+}
+END_TEST
+
+START_TEST(display_free_functions_accept_null_and_version_is_never_null)
+{
+    bk_string_free(NULL);
+    bk_timezone_list_free(NULL, 0);
+    bk_timezone_list_free(NULL, 3);
+    const char *v = bk_tzdata_version();
+    EXPECT(v != NULL && v[0] != '\0', "bk_tzdata_version() is NULL or empty");
+    /* Not a call with a status: it leaves the last error alone. */
+    FAILS(NULL, bk_timezone_valid("Europe/Berlim"), BK_EINVAL, "timezone");
+    (void)bk_tzdata_version();
+    ck_assert_int_eq(bk_errcode(NULL), BK_EINVAL);
+}
+END_TEST
+
+static Suite *display_suite(void)
+{
+    Suite *s = suite_create("bad_input_display");
+    TCase *i = tcase("ical");
+    tcase_add_test(i, booking_ical_rejects_bad_arguments);
+    tcase_add_test(i, provider_ical_feed_rejects_bad_arguments);
+    suite_add_tcase(s, i);
+    TCase *f = tcase("format");
+    tcase_add_test(f, booking_format_rejects_bad_arguments);
+    tcase_add_test(f, slot_format_rejects_bad_arguments);
+    suite_add_tcase(s, f);
+    TCase *z = tcase("zones");
+    tcase_add_test(z, timezone_canonical_rejects_unknown_zones_and_small_buffers);
+    tcase_add_test(z, timezone_list_rejects_null_pointers_and_clears_outputs);
+    tcase_add_test(z, display_free_functions_accept_null_and_version_is_never_null);
+    suite_add_tcase(s, z);
+    return s;
 }

@@ -3,9 +3,10 @@
  * afterwards.
  *
  *   test_pg_torture torture   16 connections -- 8 threads in this process,
- *                             8 in a forked one -- book, reschedule and
- *                             cancel random, heavily overlapping slots of 5
- *                             providers;
+ *                             8 in a forked one, opened at once on the
+ *                             empty database so that the schema migrations
+ *                             race -- book, reschedule and cancel random,
+ *                             heavily overlapping slots of 5 providers;
  *   test_pg_torture fault     the same workload, every booking with an
  *                             idempotency key and retried on BK_ECONNECTION
  *                             or BK_EUNKNOWN until it has a definite answer,
@@ -13,20 +14,24 @@
  *                             backends every 50 ms and restarts the server
  *                             once (pg_ctl restart -m fast).
  *
+ * An optional second argument names the lines of counts printed (default
+ * pg_torture / pg_fault; tests/run-all.sh repeats them).
+ *
  * Afterwards SQL proves: no two live bookings of a provider have
  * overlapping occupied ranges; every booking a worker was told BK_OK about
  * exists with the status the worker believes (live or cancelled); no other
  * booking exists; each starts where its worker last put it; (fault) no
- * idempotency key maps to two bookings.  Any
- * status but BK_OK, BK_ECONFLICT and BK_EUNAVAILABLE -- and, under faults,
- * BK_ECONNECTION and BK_EUNKNOWN -- fails the test (a deadlock leaking as
- * BK_ESTORE, say).  A worker process that crashes or hangs fails it too.
+ * idempotency key maps to two bookings.  Any status but BK_OK, BK_ECONFLICT
+ * and BK_EUNAVAILABLE -- and, under faults, BK_ECONNECTION and BK_EUNKNOWN
+ * -- fails the test (a deadlock leaking as BK_ESTORE, say).  A worker
+ * process that crashes or hangs fails it too.
  *
  * Environment (tests/pg/with-fresh-db.sh and tests/pg/cluster.sh set it):
  *   BK_TEST_URI          what the library opens (a fresh database)
  *   BK_TEST_PG_URI       the same database, directly, for libpq
  *   BK_TEST_PG_CTL, BK_TEST_PG_DATADIR   for the restart; without them
  *                        (a developer's server) only the restart is left out
+ *   BK_TEST_BOOKING_PARTITIONS  bk_open_options.booking_partitions (0)
  *   BK_TEST_TORTURE_OPS      operations per worker (default 250)
  *   BK_TEST_TORTURE_SECONDS  time bound of the workload (torture: 60;
  *                            fault: the length of the chaos, 15)
@@ -92,6 +97,7 @@ typedef struct shared {
     int fault;
     long ops;
     double t_start, t_stop, chaos_end;
+    int world_ready; /* 0 until the parent made the providers; then 1, or -1 if it failed */
     bk_time t0;
     bk_id provider[PROVIDERS], service[PROVIDERS];
     long kills, kill_rounds, kill_errors, restarts, restart_failures;
@@ -101,6 +107,7 @@ typedef struct shared {
 } shared;
 
 static shared *S;
+static const char *label = "pg_torture"; /* names the printed counts: argv[2], or pg_<mode> */
 
 static double now_s(void)
 {
@@ -128,6 +135,16 @@ static long env_long(const char *name, long dflt, long lo, long hi)
         return dflt;
     }
     return x;
+}
+
+/* bk_open with the layout $BK_TEST_BOOKING_PARTITIONS asks for (0: one
+ * bookings table; 2..256: hash partitions, each with its own exclusion
+ * constraint). */
+static int open_db(bk_db **db)
+{
+    bk_open_options o = BK_OPEN_OPTIONS_INIT;
+    o.booking_partitions = (int)env_long("BK_TEST_BOOKING_PARTITIONS", 0, 0, 256);
+    return bk_open_ext(db, getenv("BK_TEST_URI"), &o);
 }
 
 static int retryable(int rc) { return rc == BK_ECONNECTION || rc == BK_EUNKNOWN || rc == BK_ESTORE; }
@@ -429,10 +446,9 @@ static void resolve(worker *w, bk_db *db)
 static void *worker_main(void *arg)
 {
     worker *w = arg;
-    const char *uri = getenv("BK_TEST_URI");
     bk_db *db = NULL;
     for (int attempt = 0;; attempt++) {
-        int rc = bk_open(&db, uri);
+        int rc = open_db(&db);
         if (rc == BK_OK)
             break;
         if (!S->fault || !retryable(rc) || attempt >= MAX_RETRIES || now_s() > S->t_stop + 30) {
@@ -441,6 +457,14 @@ static void *worker_main(void *arg)
         }
         w->retries++;
         nap(w);
+    }
+    /* Every handle opened at once on a fresh database (the schema's
+     * migrations race); the providers come after. */
+    while (__atomic_load_n(&S->world_ready, __ATOMIC_ACQUIRE) == 0 && now_s() < S->t_stop)
+        sleep_ms(5);
+    if (__atomic_load_n(&S->world_ready, __ATOMIC_ACQUIRE) != 1) {
+        bk_close(db);
+        return NULL;
     }
     for (long op = 0; op < S->ops && now_s() < S->t_stop; op++) {
         unsigned int dice = (unsigned int)rand_r(&w->seed) % 100;
@@ -464,19 +488,27 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Runs workers [from, from + THREADS) as threads of this process. */
-static int run_threads(int from)
-{
+/* Workers [from, from + THREADS) as threads of this process. */
+typedef struct crew {
     pthread_t tid[THREADS];
-    int started = 0;
+    int started;
+} crew;
+
+static void start_threads(crew *c, int from)
+{
+    c->started = 0;
     for (int i = 0; i < THREADS; i++) {
-        if (pthread_create(&tid[i], NULL, worker_main, &S->w[from + i]) != 0)
+        if (pthread_create(&c->tid[i], NULL, worker_main, &S->w[from + i]) != 0)
             break;
-        started++;
+        c->started++;
     }
-    for (int i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    return started == THREADS;
+}
+
+static int join_threads(crew *c)
+{
+    for (int i = 0; i < c->started; i++)
+        pthread_join(c->tid[i], NULL);
+    return c->started == THREADS;
 }
 
 /* In a forked child: dies with the parent, and on its own after `limit`
@@ -525,6 +557,8 @@ static void killer_main(void)
     int restart_done = !(ctl && *ctl && datadir && *datadir);
     double restart_at = S->t_start + 0.4 * (S->chaos_end - S->t_start);
     PGconn *c = NULL;
+    while (__atomic_load_n(&S->world_ready, __ATOMIC_ACQUIRE) == 0 && now_s() < S->chaos_end)
+        sleep_ms(5);
     while (now_s() < S->chaos_end) {
         if (!restart_done && now_s() >= restart_at) {
             restart_done = 1;
@@ -601,12 +635,16 @@ static int wait_child(pid_t pid, double deadline, const char *what)
 }
 
 /* 5 providers available around the clock (UTC), each with a 60-minute
- * service on a 5-minute grid. */
-static void make_world(void)
+ * service on a 5-minute grid.  1, or 0 with a message in why. */
+static int make_world(char *why, size_t why_size)
 {
     bk_db *db = NULL;
-    ck_assert_msg(bk_open(&db, getenv("BK_TEST_URI")) == BK_OK, "bk_open: %s", bk_errmsg(NULL));
-    for (int i = 0; i < PROVIDERS; i++) {
+    int rc = open_db(&db);
+    if (rc != BK_OK) {
+        snprintf(why, why_size, "bk_open: %s", bk_errmsg(NULL));
+        return 0;
+    }
+    for (int i = 0; i < PROVIDERS && rc == BK_OK; i++) {
         char name[32], email[64];
         snprintf(name, sizeof name, "torture%d", i);
         snprintf(email, sizeof email, "torture%d@example.com", i);
@@ -615,23 +653,27 @@ static void make_world(void)
         p.email = email;
         p.full_name = "Torture Provider";
         p.timezone = "UTC";
-        ck_assert_msg(bk_provider_create(db, &p, &S->provider[i]) == BK_OK, "%s", bk_errmsg(db));
-        for (int wd = 0; wd < 7; wd++) {
+        rc = bk_provider_create(db, &p, &S->provider[i]);
+        for (int wd = 0; wd < 7 && rc == BK_OK; wd++) {
             bk_availability a = BK_AVAILABILITY_INIT;
             a.provider = S->provider[i];
             a.weekday = wd;
             a.start_minute = 0;
             a.end_minute = 1440;
-            ck_assert_msg(bk_availability_add(db, &a, NULL) == BK_OK, "%s", bk_errmsg(db));
+            rc = bk_availability_add(db, &a, NULL);
         }
-        bk_service s = BK_SERVICE_INIT;
-        s.provider = S->provider[i];
-        s.name = "hour";
-        s.duration_minutes = 60;
-        s.slot_step_minutes = 5;
-        ck_assert_msg(bk_service_create(db, &s, &S->service[i]) == BK_OK, "%s", bk_errmsg(db));
+        bk_service sv = BK_SERVICE_INIT;
+        sv.provider = S->provider[i];
+        sv.name = "hour";
+        sv.duration_minutes = 60;
+        sv.slot_step_minutes = 5;
+        if (rc == BK_OK)
+            rc = bk_service_create(db, &sv, &S->service[i]);
     }
+    if (rc != BK_OK)
+        snprintf(why, why_size, "making the providers: %s: %s", bk_strerror(rc), bk_errmsg(db));
     bk_close(db);
+    return rc == BK_OK;
 }
 
 /* ---- the checks through libpq ---- */
@@ -680,6 +722,7 @@ static long scalar(PGconn *c, const char *sql)
 }
 
 typedef struct verdict {
+    long partitions;
     long rows, live_rows, overlaps, missing, phantoms, wrong_status, wrong_key, wrong_start, duplicate_ids,
         duplicate_keys;
     char first[400];
@@ -705,6 +748,7 @@ static verdict verify(const char *pg_uri)
     v.overlaps = scalar(c, "SELECT count(*) FROM bookings a JOIN bookings b"
                            " ON a.provider_id = b.provider_id AND a.id < b.id AND a.occupied && b.occupied"
                            " WHERE a.status <> 'cancelled' AND b.status <> 'cancelled'");
+    v.partitions = scalar(c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'bookings'::regclass");
     v.duplicate_keys = scalar(c, "SELECT count(*) FROM (SELECT idempotency_key FROM bookings"
                                  " WHERE idempotency_key IS NOT NULL GROUP BY 1 HAVING count(*) > 1) d");
 
@@ -800,8 +844,6 @@ static void run_workload(int fault)
         S->w[i].index = i;
         S->w[i].seed = seed * 7919u + (unsigned int)i * 104729u + 1u;
     }
-    make_world();
-
     double t = now_s();
     S->t_start = t;
     S->t_stop = t + seconds;
@@ -815,7 +857,9 @@ static void run_workload(int fault)
     ck_assert_msg(child >= 0, "fork: %s", strerror(errno));
     if (child == 0) {
         child_guard(parent, child_limit);
-        _exit(run_threads(THREADS) ? 0 : 2);
+        crew c;
+        start_threads(&c, THREADS);
+        _exit(join_threads(&c) ? 0 : 2);
     }
     pid_t killer = -1;
     if (fault) {
@@ -830,7 +874,12 @@ static void run_workload(int fault)
             ck_abort_msg("fork: %s", strerror(errno));
         }
     }
-    int threads_ok = run_threads(0);
+    crew mine;
+    start_threads(&mine, 0);
+    char why[600] = "";
+    int world_ok = make_world(why, sizeof why);
+    __atomic_store_n(&S->world_ready, world_ok ? 1 : -1, __ATOMIC_RELEASE);
+    int threads_ok = join_threads(&mine);
     int child_ok = wait_child(child, deadline, "worker process");
     int killer_ok = killer < 0 || wait_child(killer, deadline, "killer process");
     double took = now_s() - t;
@@ -857,7 +906,7 @@ static void run_workload(int fault)
         if (!first_unexpected && w->first_unexpected[0])
             first_unexpected = w->first_unexpected;
     }
-    const char *name = fault ? "pg_fault" : "pg_torture";
+    const char *name = label;
     printf("%s: seed %u; %d workers in 2 processes, %ld operations in %.1f s: %ld booked, %ld conflict,"
            " %ld unavailable, %ld cancelled, %ld rescheduled, %ld retries, %ld unexpected, %ld unresolved\n",
            name, seed, WORKERS, sum.ops_done, took, sum.booked, sum.conflict, sum.unavailable, sum.cancelled,
@@ -878,18 +927,22 @@ static void run_workload(int fault)
                S->restart_failures, S->killer_error[0] ? ": " : "", S->killer_error);
     fflush(stdout);
 
+    ck_assert_msg(world_ok, "%s", why);
     ck_assert_msg(threads_ok, "could not start the threads");
     ck_assert_msg(child_ok, "the worker process crashed or hung (see above)");
     ck_assert_msg(killer_ok, "the killer process crashed or hung (see above)");
 
     verdict v = verify(pg_uri);
-    printf("%s: verified: %ld bookings in the table (%ld live), %ld overlapping pairs, %ld missing, %ld phantom,"
+    printf("%s: verified: %ld bookings in the table (%ld partitions; %ld live), %ld overlapping pairs, %ld missing, %ld phantom,"
            " %ld wrong status, %ld wrong key, %ld wrong start, %ld ids reported twice, %ld keys with two bookings\n",
-           name, v.rows, v.live_rows, v.overlaps, v.missing, v.phantoms, v.wrong_status, v.wrong_key, v.wrong_start,
+           name, v.rows, v.partitions, v.live_rows, v.overlaps, v.missing, v.phantoms, v.wrong_status, v.wrong_key, v.wrong_start,
            v.duplicate_ids, v.duplicate_keys);
     fflush(stdout);
 
     ck_assert_msg(v.overlaps == 0, "%ld pairs of live bookings overlap", v.overlaps);
+    ck_assert_msg(v.partitions == env_long("BK_TEST_BOOKING_PARTITIONS", 0, 0, 256),
+                  "bookings has %ld partitions, BK_TEST_BOOKING_PARTITIONS asked for %ld", v.partitions,
+                  env_long("BK_TEST_BOOKING_PARTITIONS", 0, 0, 256));
     ck_assert_msg(v.missing + v.phantoms + v.wrong_status + v.wrong_key + v.wrong_start + v.duplicate_ids == 0, "%s",
                   v.first);
     ck_assert_msg(v.duplicate_keys == 0, "%ld idempotency keys map to more than one booking", v.duplicate_keys);
@@ -922,10 +975,11 @@ int main(int argc, char **argv)
 {
     const char *mode = argc > 1 ? argv[1] : "";
     int fault = strcmp(mode, "fault") == 0;
-    if (!fault && strcmp(mode, "torture") != 0) {
-        fprintf(stderr, "usage: %s torture|fault\n", argv[0]);
+    if ((!fault && strcmp(mode, "torture") != 0) || argc > 3) {
+        fprintf(stderr, "usage: %s torture|fault [LABEL]\n", argv[0]);
         return 2;
     }
+    label = argc > 2 ? argv[2] : fault ? "pg_fault" : "pg_torture";
     const char *uri = getenv("BK_TEST_URI"), *pg_uri = getenv("BK_TEST_PG_URI");
     if (!uri || !*uri || !pg_uri || !*pg_uri || strncmp(uri, "memory:", 7) == 0) {
         const char *ci = getenv("CI");

@@ -10,18 +10,20 @@
  * inside an explicit transaction.
  *
  * Round trips.  Every call is one round trip, bar error paths.  bk_slots
- * is one schedule_load: six or seven narrow SELECTs, one per record kind,
- * sent as one pipeline with one sync (see run_pipeline for why not one
- * UNION ALL statement); bk_book is that plus one booking_insert, a single
+ * is one schedule_load: one call of a PL/pgSQL function (migration 2),
+ * whose statements' plans the server keeps across calls, read in binary
+ * (see pg_schedule_load); bk_book is that plus one booking_insert, a single
  * statement whose INSERT ... ON CONFLICT DO NOTHING also reports, when it
  * inserted nothing, why (see pg_booking_insert).  Lists check that the
  * provider exists in the same statement (a LEFT JOIN from the provider
  * id), so that a missing provider is BK_ENOTFOUND without a second read.
  *
- * Values.  Parameters and results are text: times as epoch seconds
+ * Values.  Parameters and results are text (schedule_load's results
+ * excepted, binary): times as epoch seconds
  * (to_timestamp($n::bigint) in, extract(epoch ...)::bigint out), dates as
  * ISO text, ids as uuid text.  Records are emitted with string members
- * pointing into the PGresult, so a read allocates nothing of its own.
+ * pointing into the PGresult, so a read allocates nothing of its own
+ * (bar schedule_load's sort index, past 64 rows).
  *
  * Faults.  A call that finds the connection broken (or closed by the
  * server while idle) resets it first (one attempt).  A statement that
@@ -43,6 +45,7 @@
 
 #include "store/pg_schema.h"
 #include "util/alloc.h"
+#include "util/civil.h"
 #include "util/uuid.h"
 
 /* Bounded retries: of a statement that hit a deadlock or a serialization
@@ -127,20 +130,14 @@ enum stmt {
     ST_BOOKING_UPDATE,
     ST_BOOKING_VERSION,
     ST_BOOKING_CONFLICT,
-    ST_SCHED_PROVIDER,
-    ST_SCHED_SERVICE,
-    ST_SCHED_AVAIL,
-    ST_SCHED_OVERRIDES,
-    ST_SCHED_BLOCKED,
-    ST_SCHED_BOOKINGS,
-    ST_SCHED_KEYED,
+    ST_SCHEDULE,
     ST_VERSION_READ,
     ST_VERSION_INSERT,
     ST_COUNT
 };
 
-/* Texts with "@." for the schema; the NULL ones are built at open
- * (build_insert, build_why_skipped). */
+/* Texts with "@." for the schema; the NULL one is built at open
+ * (build_why_skipped). */
 static const char *const stmt_text[ST_COUNT] = {
     [ST_PROVIDER_INSERT] =
         "INSERT INTO @.providers (id, username, username_key, email, email_key, full_name, timezone,"
@@ -237,7 +234,16 @@ static const char *const stmt_text[ST_COUNT] = {
         "   AND x.start_time < to_timestamp($3::bigint) AND $2::bigint < $3::bigint"
         " ) b ON true"
         " ORDER BY b.sort_start, b.sort_id",
-    [ST_BOOKING_INSERT] = NULL,
+    /* booking_insert: one call of the function migration 2 creates
+     * (pg_schema.c: what it does, and the rows it returns).  $1 id,
+     * $2 provider, $3 service, $4/$5 start/end, $6/$7 buffers, $8/$9
+     * occupied range, $10 status, $11 lock_version, $12 key, $13..$18
+     * customer fields, notes, reason, $19..$22 created, updated, confirmed,
+     * cancelled. */
+    [ST_BOOKING_INSERT] =
+        "SELECT k, id::text FROM @.bk_insert_booking($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5::bigint,"
+        " $6::int, $7::int, $8::bigint, $9::bigint, $10::text, $11::bigint, $12::text, $13::text, $14::text,"
+        " $15::text, $16::text, $17::text, $18::text, $19::bigint, $20::bigint, $21::bigint, $22::bigint)",
     [ST_BOOKING_WHY_SKIPPED] = NULL,
     /* Which half of the (provider, service) foreign key failed. */
     [ST_BOOKING_FK] =
@@ -269,107 +275,37 @@ static const char *const stmt_text[ST_COUNT] = {
     [ST_BOOKING_CONFLICT] =
         "SELECT c.id::text FROM @.bookings c WHERE c.provider_id = $1::uuid AND c.status <> 'cancelled'"
         " AND c.id <> $2::uuid AND c.occupied && " RANGE("$3", "$4") " LIMIT 1",
-    /* schedule_load's statements, one per record kind in the order
-     * store.h wants them emitted, sent in one pipeline (see
-     * pg_schedule_load).  Each takes the same parameters, typed text:
-     * $1 provider, $2 service, $3/$4 window, $5/$6 dates, $7 key.  The
-     * service is selected by id alone, so that "not a service of this
-     * provider" can be told from "no such service". */
-    [ST_SCHED_PROVIDER] = "SELECT " PROVIDER_COLS("p") " FROM @.providers p WHERE p.id = $1::uuid",
-    [ST_SCHED_SERVICE] = "SELECT " SERVICE_COLS("s") " FROM @.services s WHERE s.id = $2::uuid",
-    [ST_SCHED_AVAIL] =
-        "SELECT " AVAIL_COLS("a") " FROM @.availability a WHERE a.provider_id = $1::uuid"
-        " ORDER BY a.weekday, a.start_minute, a.end_minute, a.id",
-    /* One row per interval; a day off is one row of NULL minutes. */
-    [ST_SCHED_OVERRIDES] =
-        "SELECT " OVERRIDE_COLS("o", "i") " FROM @.date_overrides o"
-        " LEFT JOIN @.override_intervals i ON i.provider_id = o.provider_id AND i.day = o.day"
-        "   AND i.ord <= o.n_intervals"
-        " WHERE o.provider_id = $1::uuid AND o.day BETWEEN $5::date AND $6::date"
-        " ORDER BY o.day, i.ord",
-    /* One-off periods overlapping the window (GiST index), and recurring
-     * ones starting before its end (the library expands those). */
-    [ST_SCHED_BLOCKED] =
-        "SELECT " BLOCKED_COLS("x") ", x.start_time AS sort_start, x.id AS sort_id"
-        " FROM @.blocked_periods x WHERE x.provider_id = $1::uuid AND coalesce(x.rrule, '') = ''"
-        " AND tstzrange(x.start_time, x.end_time, '[)') && " RANGE("$3", "$4")
-        " UNION ALL"
-        " SELECT " BLOCKED_COLS("x") ", x.start_time, x.id"
-        " FROM @.blocked_periods x WHERE x.provider_id = $1::uuid AND x.rrule <> ''"
-        " AND x.start_time < to_timestamp($4::bigint)"
-        " ORDER BY sort_start, sort_id",
-    /* The partial GiST index of the exclusion constraint serves this. */
-    [ST_SCHED_BOOKINGS] =
-        "SELECT " BOOKING_COLS("k") " FROM @.bookings k WHERE k.provider_id = $1::uuid"
-        " AND k.status <> 'cancelled' AND k.occupied && " RANGE("$3", "$4")
-        " ORDER BY lower(k.occupied), k.id",
-    [ST_SCHED_KEYED] =
-        "SELECT " BOOKING_COLS("k") " FROM @.bookings k WHERE k.provider_id = $1::uuid"
-        " AND k.idempotency_key = $7::text",
+    /* schedule_load: one call of the function migration 2 creates
+     * (pg_schema.c), its typed columns read in binary.  The columns are
+     * named, so that a later migration may append some. */
+    [ST_SCHEDULE] =
+        "SELECT k, u1, u2, u3, t1, t2, t3, t4, t5, t6, i1, i2, i3, i4, i5, i6, i7, i8, i9, n1, d1,"
+        " s1, s2, s3, s4, s5, s6, s7, s8"
+        " FROM @.bk_schedule($1::uuid, $2::uuid, to_timestamp($3::bigint), to_timestamp($4::bigint),"
+        " $5::date, $6::date, $7::text)",
     [ST_VERSION_READ] = "SELECT coalesce(max(version), 0)::text FROM @.booking_schema_version",
     [ST_VERSION_INSERT] = "INSERT INTO @.booking_schema_version (version, applied_at) VALUES ($1::int, now())",
 };
 
-/* Why a booking insert inserted nothing: rows (kind, id), in order of
- * precedence (the key first, as the memory backend checks it first):
+/* Why a booking insert inserted nothing, read again in a new statement:
+ * rows (kind, id) as bk_insert_booking returns them (pg_schema.c,
+ * migration 2), kinds 2..4 in order of precedence:
  *   2 the provider's booking holding the key,
  *   3 a live booking whose occupied range overlaps,
  *   4 a booking with the same id (a broken random source).
  * Ids only: the keyed booking, rarely wanted here (schedule_load found it
- * already unless a concurrent call just made it), is read by id after;
- * narrow rows keep the statement cheap to parse and plan.  `guard` limits
- * the branches to the case where nothing was inserted. */
-static void add_causes(pg_sb *b, const char *q, const char *guard, const char *provider, const char *key,
-                       const char *status, const char *occ_from, const char *occ_to, const char *id)
-{
-    pg_sb_add_schema(b, " SELECT 2, k.id::text FROM @.bookings k WHERE ", q);
-    pg_sb_addf(b, "%sk.provider_id = %s::uuid AND k.idempotency_key = %s::text", guard, provider, key);
-    pg_sb_add_schema(b, " UNION ALL (SELECT 3, c.id::text FROM @.bookings c WHERE ", q);
-    pg_sb_addf(b,
-               "%s%s::text <> 'cancelled' AND c.provider_id = %s::uuid AND c.status <> 'cancelled'"
-               " AND c.occupied && tstzrange(to_timestamp(%s::bigint), to_timestamp(%s::bigint), '[)') LIMIT 1)",
-               guard, status, provider, occ_from, occ_to);
-    pg_sb_add_schema(b, " UNION ALL SELECT 4, d.id::text FROM @.bookings d WHERE ", q);
-    pg_sb_addf(b, "%sd.id = %s::uuid", guard, id);
-}
-
-/* booking_insert: one statement.  ON CONFLICT DO NOTHING with no target
- * covers the exclusion constraint as well as the unique keys, and unlike a
- * plain INSERT it does not deadlock against concurrent overlapping inserts
- * (POSTGRES-NOTES.md).  When it skips the row, the same statement says why
- * (add_causes); the insert's own row is invisible to that read.
- * $1 id, $2 provider, $3 service, $4/$5 start/end, $6/$7 buffers,
- * $8/$9 occupied range, $10 status, $11 lock_version, $12 key,
- * $13..$18 customer fields, notes, reason, $19..$22 created, updated,
- * confirmed, cancelled. */
-static char *build_insert(const char *q)
-{
-    pg_sb b = {0};
-    pg_sb_add_schema(&b,
-                     "WITH ins AS (INSERT INTO @.bookings (id, provider_id, service_id, start_time, end_time,"
-                     " buffer_before_minutes, buffer_after_minutes, occupied, status, lock_version,"
-                     " idempotency_key, customer_name, customer_email, customer_phone, customer_timezone,"
-                     " notes, cancellation_reason, created_at, updated_at, confirmed_at, cancelled_at)"
-                     " VALUES ($1::uuid, $2::uuid, $3::uuid, to_timestamp($4::bigint), to_timestamp($5::bigint),"
-                     " $6::int, $7::int, " RANGE("$8", "$9") ", $10::text, $11::bigint, $12::text,"
-                     " $13::text, $14::text, $15::text, $16::text, $17::text, $18::text,"
-                     " to_timestamp($19::bigint), to_timestamp($20::bigint), to_timestamp($21::bigint),"
-                     " to_timestamp($22::bigint))"
-                     " ON CONFLICT DO NOTHING RETURNING id)"
-                     " SELECT 1, id::text FROM ins UNION ALL",
-                     q);
-    add_causes(&b, q, "NOT EXISTS (SELECT FROM ins) AND ", "$2", "$12", "$10", "$8", "$9", "$1");
-    return pg_sb_take(&b);
-}
-
-/* The same causes, read in a new statement (a new snapshot): a row that
- * made DO NOTHING skip may have been committed by a transaction the
- * insert's snapshot predates.  $1 id, $2 provider, $3 key, $4 status,
- * $5/$6 occupied range. */
+ * already unless a concurrent call just made it), is read by id after.
+ * $1 id, $2 provider, $3 key, $4 status, $5/$6 occupied range. */
 static char *build_why_skipped(const char *q)
 {
     pg_sb b = {0};
-    add_causes(&b, q, "", "$2", "$3", "$4", "$5", "$6", "$1");
+    pg_sb_add_schema(&b, "SELECT 2, k.id::text FROM @.bookings k WHERE k.provider_id = $2::uuid"
+                         " AND k.idempotency_key = $3::text"
+                         " UNION ALL (SELECT 3, c.id::text FROM @.bookings c WHERE $4::text <> 'cancelled'"
+                         " AND c.provider_id = $2::uuid AND c.status <> 'cancelled'"
+                         " AND c.occupied && " RANGE("$5", "$6") " LIMIT 1)"
+                         " UNION ALL SELECT 4, d.id::text FROM @.bookings d WHERE d.id = $1::uuid",
+                     q);
     return pg_sb_take(&b);
 }
 
@@ -566,20 +502,21 @@ static int code_of(const PGresult *res)
 }
 
 /*
- * Runs one statement.  BK_OK: *out is its result (PQclear it).  Else err
- * says why, and *out is the server's error result when the statement
- * itself failed (the caller may read its SQLSTATE and constraint, and must
- * PQclear it), NULL when the connection or memory failed.
+ * Runs one statement, with results in text (binary = 0) or binary (1)
+ * format.  BK_OK: *out is its result (PQclear it).  Else err says why, and
+ * *out is the server's error result when the statement itself failed (the
+ * caller may read its SQLSTATE and constraint, and must PQclear it), NULL
+ * when the connection or memory failed.
  */
-static int run(struct pg_store *s, int write, const char *what, enum stmt st, int n, const char *const *values,
-               PGresult **out, bk_store_err *err)
+static int run_as(struct pg_store *s, int write, const char *what, enum stmt st, int n, const char *const *values,
+                  int binary, PGresult **out, bk_store_err *err)
 {
     *out = NULL;
     int rc = ensure_connected(s, err);
     if (rc)
         return rc;
     for (int attempt = 1;; attempt++) {
-        if (!PQsendQueryParams(s->conn, s->sql[st], n, NULL, values, NULL, NULL, 0)) {
+        if (!PQsendQueryParams(s->conn, s->sql[st], n, NULL, values, NULL, NULL, binary)) {
             if (PQstatus(s->conn) != CONNECTION_OK)
                 return lost(s, err, write, 0, what, NULL);
             /* The query could not even be queued: memory, or a protocol
@@ -641,105 +578,12 @@ static int run(struct pg_store *s, int write, const char *what, enum stmt st, in
     }
 }
 
-/* The most statements one pipeline carries, and parameters each takes. */
-#define PIPE_MAX 8
-#define TEXTOID 25
-
-/*
- * Runs n reads in one pipeline with one sync: one round trip, like one
- * statement, and it works through a transaction-pooling PgBouncer
- * (POSTGRES-NOTES.md).  Each statement gets the same nparams parameters,
- * typed text, so that one may leave some unused.  BK_OK: res[0..n) hold
- * the results (PQclear each).  Else err says why and res[] is all NULL.
- * Reads only: a lost connection is BK_ECONNECTION, never "unknown".
- *
- * Why not one statement: schedule_load was first a single UNION ALL of
- * every record kind, each row padded to the widest record (24 columns,
- * 8 branches).  Parsing and planning that cost the server ~2.5-3 ms a
- * call on the development machine, against ~1.1 ms for the same reads as
- * narrow statements in one pipeline (SELECT 1: ~0.03 ms), for the same
- * single round trip.  The statements of a pipeline do not share one
- * snapshot (READ COMMITTED); schedule_load needs none, since the booking
- * insert is the guard against whatever a read missed.
- */
-static int run_pipeline(struct pg_store *s, const char *what, const enum stmt *sts, int n, int nparams,
-                        const char *const *values, PGresult **res, bk_store_err *err)
+/* run_as with text results: what every statement but schedule_load's
+ * uses. */
+static int run(struct pg_store *s, int write, const char *what, enum stmt st, int n, const char *const *values,
+               PGresult **out, bk_store_err *err)
 {
-    if (n > PIPE_MAX || nparams > PIPE_MAX)
-        return bk_store_error(err, BK_ESTORE, "postgresql: %s: pipeline too long", what);
-    Oid types[PIPE_MAX];
-    for (int i = 0; i < n; i++)
-        res[i] = NULL;
-    for (int i = 0; i < nparams; i++)
-        types[i] = TEXTOID;
-    int rc = ensure_connected(s, err);
-    if (rc)
-        return rc;
-    char m[300];
-    int queued = PQenterPipelineMode(s->conn);
-    for (int i = 0; queued && i < n; i++)
-        queued = PQsendQueryParams(s->conn, s->sql[sts[i]], nparams, types, values, NULL, NULL, 0);
-    if (queued)
-        queued = PQpipelineSync(s->conn);
-    if (!queued) {
-        /* Whatever part was sent only reads: the call simply failed.  The
-         * connection is in an unknown pipeline state: reset it next time. */
-        s->broken = 1;
-        if (PQstatus(s->conn) != CONNECTION_OK)
-            return lost(s, err, 0, 0, what, NULL);
-        describe(m, sizeof m, s->conn, NULL);
-        return bk_store_error(err, strstr(m, "out of memory") ? BK_ENOMEM : BK_ESTORE, "postgresql: %s: %s", what, m);
-    }
-    /* Each statement's results end with a NULL; then comes the sync.  A
-     * lost connection ends the loop early (libpq then returns only NULL),
-     * and so does a count of NULLs no healthy pipeline produces. */
-    PGresult *failure = NULL;
-    int synced = 0, idx = 0, nulls = 0;
-    while (!synced) {
-        PGresult *r = PQgetResult(s->conn);
-        if (!r) {
-            if (PQstatus(s->conn) != CONNECTION_OK || ++nulls > n + 1)
-                break;
-            idx++;
-            continue;
-        }
-        ExecStatusType st = PQresultStatus(r);
-        if (st == PGRES_PIPELINE_SYNC)
-            synced = 1;
-        if (st == PGRES_FATAL_ERROR && !failure) {
-            failure = r;
-            continue;
-        }
-        if ((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) && idx < n && !res[idx]) {
-            res[idx] = r;
-            continue;
-        }
-        PQclear(r);
-    }
-    if (!synced || !PQexitPipelineMode(s->conn))
-        s->broken = 1;
-    int complete = synced && !failure;
-    for (int i = 0; i < n; i++)
-        complete = complete && res[i];
-    if (complete) {
-        PQclear(failure);
-        return BK_OK;
-    }
-    for (int i = 0; i < n; i++) {
-        PQclear(res[i]);
-        res[i] = NULL;
-    }
-    if (PQstatus(s->conn) != CONNECTION_OK || (failure && connection_lost(s->conn, failure)) || !synced) {
-        rc = lost(s, err, 0, 1, what, failure);
-    } else if (failure) {
-        describe(m, sizeof m, s->conn, failure);
-        rc = bk_store_error(err, code_of(failure), "postgresql: %s: %s", what, m);
-    } else {
-        s->broken = 1;
-        rc = bk_store_error(err, BK_ESTORE, "postgresql: %s: a result of the pipeline is missing", what);
-    }
-    PQclear(failure);
-    return rc;
+    return run_as(s, write, what, st, n, values, 0, out, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1469,7 +1313,7 @@ static bk_time sat_add(bk_time a, bk_time b)
     return a + b;
 }
 
-/* The parameters of a booking, numbered as in build_insert ($1..$22). */
+/* The parameters of a booking, numbered as in ST_BOOKING_INSERT ($1..$22). */
 struct booking_params {
     char id[37], provider[37], service[37];
     char num[11][24];
@@ -1534,9 +1378,9 @@ static int booking_fk_error(struct pg_store *s, const struct booking_params *p, 
     return rc;
 }
 
-/* Reads the rows of add_causes (kind, id): 1 = inserted (BK_OK), else the
- * cause of highest precedence.  *decided is 0 when there is none, or when
- * the keyed booking is gone again by the time it is read. */
+/* Reads rows (kind, id) of an insert or a re-check: 1 = inserted (BK_OK),
+ * else the cause of highest precedence.  *decided is 0 when there is none,
+ * or when the keyed booking is gone again by the time it is read. */
 static int booking_outcome(struct pg_store *s, const PGresult *r, const bk_store_sink *sink, int *decided,
                            bk_store_err *err)
 {
@@ -1595,8 +1439,9 @@ static int pg_booking_insert(bk_store *self, const bk_booking *b, const bk_store
         PQclear(r);
         if (decided)
             return rc;
-        /* Skipped because of a row committed after this statement's
-         * snapshot was taken: a new statement sees it. */
+        /* Skipped, but the function's reads found no cause: the row in
+         * the way was uncommitted then, or went away since.  One more
+         * look, then a new attempt. */
         rc = run(s, 0, "booking insert check", ST_BOOKING_WHY_SKIPPED, 6, why, &r, err);
         if (rc != BK_OK) {
             PQclear(r);
@@ -1739,6 +1584,339 @@ static int pg_booking_update(bk_store *self, const bk_booking *b, int64_t expect
 /* Schedule                                                            */
 /* ------------------------------------------------------------------ */
 
+/*
+ * schedule_load is one statement: SELECT ... FROM <schema>.bk_schedule(...),
+ * the PL/pgSQL function of migration 2 (pg_schema.c), one row per record,
+ * in typed columns read in binary.
+ *
+ * History, measured on the development machine (2 cores, loopback), with
+ * SELECT 1 at ~0.03 ms: one UNION ALL statement of every record kind,
+ * padded to 24 text columns, cost the server ~2.5-3 ms a call to parse and
+ * plan; six or seven narrow statements in one pipeline ~1.0-1.1 ms, still
+ * parsed and planned on every call, since a transaction-pooling PgBouncer
+ * rules out named prepared statements (POSTGRES-NOTES.md).  The function
+ * keeps its plans in the server process (PgBouncer-safe: no session state
+ * of ours), and binary results spare both sides the text conversions of
+ * ids and times (uuid_out and extract(epoch ...) were a fifth of the
+ * server's time).
+ */
+
+/* Result columns (pg_schema.c, migration 2). */
+enum {
+    SC_K, SC_U1, SC_U2, SC_U3,
+    SC_T1, SC_T2, SC_T3, SC_T4, SC_T5, SC_T6,
+    SC_I1, SC_I2, SC_I3, SC_I4, SC_I5, SC_I6, SC_I7, SC_I8, SC_I9,
+    SC_N1, SC_D1,
+    SC_S1, SC_S2, SC_S3, SC_S4, SC_S5, SC_S6, SC_S7, SC_S8,
+    SC_COUNT
+};
+
+/* The record kinds of column k. */
+enum { SK_PROVIDER = 1, SK_SERVICE, SK_AVAIL, SK_OVERRIDE, SK_BLOCKED, SK_BOOKING, SK_KEYED };
+
+#define INT2OID 21
+#define INT4OID 23
+#define INT8OID 20
+#define TEXTOID 25
+#define DATEOID 1082
+#define TIMESTAMPTZOID 1184
+#define UUIDOID 2950
+
+/* 2000-01-01, PostgreSQL's epoch for binary times and dates. */
+#define PG_EPOCH_UNIX 946684800LL
+#define PG_EPOCH_DAYS 10957
+
+/* Is the result what this file reads: binary, with (at least) the columns
+ * and types of migration 2?  Checked once, so that the readers below can
+ * trust each value's length to match its type. */
+static int schedule_shape_ok(const PGresult *r)
+{
+    if (PQnfields(r) < SC_COUNT)
+        return 0;
+    for (int c = 0; c < SC_COUNT; c++) {
+        Oid want = c == SC_K ? INT2OID
+                   : c <= SC_U3 ? UUIDOID
+                   : c <= SC_T6 ? TIMESTAMPTZOID
+                   : c <= SC_I9 ? INT4OID
+                   : c == SC_N1 ? INT8OID
+                   : c == SC_D1 ? DATEOID
+                                : TEXTOID;
+        if (PQftype(r, c) != want || PQfformat(r, c) != 1)
+            return 0;
+    }
+    return 1;
+}
+
+/* A binary value of exactly `len` bytes, else NULL (SQL NULL). */
+static const unsigned char *bin(const PGresult *r, int row, int col, int len)
+{
+    if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != len)
+        return NULL;
+    return (const unsigned char *)PQgetvalue(r, row, col);
+}
+
+static uint64_t be_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint32_t be_u32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+/* Two's complement without implementation-defined conversions. */
+static int64_t s64(uint64_t v) { return v <= INT64_MAX ? (int64_t)v : -(int64_t)(~v) - 1; }
+static int32_t s32(uint32_t v) { return v <= INT32_MAX ? (int32_t)v : -(int32_t)(~v) - 1; }
+
+static int bin_int(const PGresult *r, int row, int col)
+{
+    const unsigned char *p = bin(r, row, col, 4);
+    return p ? (int)s32(be_u32(p)) : 0;
+}
+
+static int64_t bin_int8(const PGresult *r, int row, int col)
+{
+    const unsigned char *p = bin(r, row, col, 8);
+    return p ? s64(be_u64(p)) : 0;
+}
+
+static int bin_kind(const PGresult *r, int row)
+{
+    const unsigned char *p = bin(r, row, SC_K, 2);
+    return p ? ((int)p[0] << 8) | p[1] : 0;
+}
+
+/* Microseconds since 2000-01-01 to epoch seconds (stored times are whole
+ * seconds; the floor matches what the text path's extract() gave). */
+static bk_time bin_time(const PGresult *r, int row, int col)
+{
+    const unsigned char *p = bin(r, row, col, 8);
+    if (!p)
+        return BK_TIME_UNSET;
+    int64_t us = s64(be_u64(p));
+    int64_t sec = us / 1000000 - (us % 1000000 < 0);
+    return (bk_time)(sec + PG_EPOCH_UNIX);
+}
+
+static bk_id bin_id(const PGresult *r, int row, int col)
+{
+    static const char hex[] = "0123456789abcdef";
+    bk_id id;
+    memset(&id, 0, sizeof id);
+    const unsigned char *p = bin(r, row, col, 16);
+    if (!p)
+        return id;
+    char *o = id.s;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            *o++ = '-';
+        *o++ = hex[p[i] >> 4];
+        *o++ = hex[p[i] & 15];
+    }
+    return id;
+}
+
+/* Text comes NUL-terminated from libpq in binary format too. */
+static const char *bin_text(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int sched_provider(const bk_store_sink *sink, const PGresult *r, int row)
+{
+    if (!sink || !sink->provider)
+        return 0;
+    bk_provider p;
+    memset(&p, 0, sizeof p);
+    p.version = BK_PROVIDER_VERSION;
+    p.id = bin_id(r, row, SC_U1);
+    p.username = bin_text(r, row, SC_S1);
+    p.email = bin_text(r, row, SC_S2);
+    p.full_name = bin_text(r, row, SC_S3);
+    p.timezone = bin_text(r, row, SC_S4);
+    p.business_name = bin_text(r, row, SC_S5);
+    p.description = bin_text(r, row, SC_S6);
+    p.avatar_url = bin_text(r, row, SC_S7);
+    p.created_at = bin_time(r, row, SC_T1);
+    p.updated_at = bin_time(r, row, SC_T2);
+    return sink->provider(sink->ctx, &p);
+}
+
+static int sched_service(const bk_store_sink *sink, const PGresult *r, int row)
+{
+    if (!sink || !sink->service)
+        return 0;
+    bk_service s;
+    memset(&s, 0, sizeof s);
+    s.version = BK_SERVICE_VERSION;
+    s.id = bin_id(r, row, SC_U1);
+    s.provider = bin_id(r, row, SC_U2);
+    s.name = bin_text(r, row, SC_S1);
+    s.description = bin_text(r, row, SC_S2);
+    s.duration_minutes = bin_int(r, row, SC_I1);
+    s.buffer_before_minutes = bin_int(r, row, SC_I2);
+    s.buffer_after_minutes = bin_int(r, row, SC_I3);
+    s.slot_step_minutes = bin_int(r, row, SC_I4);
+    s.min_notice_minutes = bin_int(r, row, SC_I5);
+    s.horizon_days = bin_int(r, row, SC_I6);
+    s.display_order = bin_int(r, row, SC_I7);
+    s.active = bin_int(r, row, SC_I8);
+    s.requires_confirmation = bin_int(r, row, SC_I9);
+    s.price_minor = bin_int8(r, row, SC_N1);
+    s.currency = bin_text(r, row, SC_S3);
+    s.created_at = bin_time(r, row, SC_T1);
+    s.updated_at = bin_time(r, row, SC_T2);
+    return sink->service(sink->ctx, &s);
+}
+
+static int sched_availability(const bk_store_sink *sink, const PGresult *r, int row)
+{
+    if (!sink || !sink->availability)
+        return 0;
+    bk_availability a;
+    memset(&a, 0, sizeof a);
+    a.version = BK_AVAILABILITY_VERSION;
+    a.id = bin_id(r, row, SC_U1);
+    a.provider = bin_id(r, row, SC_U2);
+    a.weekday = bin_int(r, row, SC_I1);
+    a.start_minute = bin_int(r, row, SC_I2);
+    a.end_minute = bin_int(r, row, SC_I3);
+    a.is_available = bin_int(r, row, SC_I4);
+    return sink->availability(sink->ctx, &a);
+}
+
+static int sched_blocked(const bk_store_sink *sink, const PGresult *r, int row)
+{
+    if (!sink || !sink->blocked)
+        return 0;
+    bk_blocked b;
+    memset(&b, 0, sizeof b);
+    b.version = BK_BLOCKED_VERSION;
+    b.id = bin_id(r, row, SC_U1);
+    b.provider = bin_id(r, row, SC_U2);
+    b.start = bin_time(r, row, SC_T1);
+    b.end = bin_time(r, row, SC_T2);
+    b.rrule = bin_text(r, row, SC_S1);
+    b.reason = bin_text(r, row, SC_S2);
+    return sink->blocked(sink->ctx, &b);
+}
+
+static int sched_booking(const bk_store_sink *sink, int keyed, const PGresult *r, int row)
+{
+    int (*fn)(void *, const bk_booking *) = !sink ? NULL : keyed ? sink->keyed_booking : sink->booking;
+    if (!fn)
+        return 0;
+    bk_booking b;
+    memset(&b, 0, sizeof b);
+    b.version = BK_BOOKING_VERSION;
+    b.id = bin_id(r, row, SC_U1);
+    b.provider = bin_id(r, row, SC_U2);
+    b.service = bin_id(r, row, SC_U3);
+    b.start = bin_time(r, row, SC_T1);
+    b.end = bin_time(r, row, SC_T2);
+    b.created_at = bin_time(r, row, SC_T3);
+    b.updated_at = bin_time(r, row, SC_T4);
+    b.confirmed_at = bin_time(r, row, SC_T5);
+    b.cancelled_at = bin_time(r, row, SC_T6);
+    b.buffer_before_minutes = bin_int(r, row, SC_I1);
+    b.buffer_after_minutes = bin_int(r, row, SC_I2);
+    b.lock_version = bin_int8(r, row, SC_N1);
+    b.status = status_of(bin_text(r, row, SC_S1));
+    b.idempotency_key = bin_text(r, row, SC_S2);
+    b.customer_name = bin_text(r, row, SC_S3);
+    b.customer_email = bin_text(r, row, SC_S4);
+    b.customer_phone = bin_text(r, row, SC_S5);
+    b.customer_timezone = bin_text(r, row, SC_S6);
+    b.notes = bin_text(r, row, SC_S7);
+    b.cancellation_reason = bin_text(r, row, SC_S8);
+    return fn(sink->ctx, &b);
+}
+
+/* Rows [*row, end) of kind 4: an override per date, one row per interval
+ * (NULL minutes: a day off).  Emits the date at *row, moves past it. */
+static int sched_override(const bk_store_sink *sink, const bk_id *provider, const PGresult *r, int *row, int end,
+                          bk_store_err *err)
+{
+    const unsigned char *day = bin(r, *row, SC_D1, 4);
+    int first = *row, last = *row + 1;
+    while (day && last < end && bin_kind(r, last) == SK_OVERRIDE && bin(r, last, SC_D1, 4) &&
+           memcmp(bin(r, last, SC_D1, 4), day, 4) == 0)
+        last++;
+    *row = last;
+    if (!sink || !sink->override_day)
+        return 0;
+    if (!day)
+        return bk_store_error(err, BK_ESTORE, "postgresql: override: no date");
+    bk_override o;
+    memset(&o, 0, sizeof o);
+    o.version = BK_OVERRIDE_VERSION;
+    o.provider = *provider;
+    o.date = civil_bk_date_from_days((int64_t)s32(be_u32(day)) + PG_EPOCH_DAYS);
+    bk_local_interval local[BK_OVERRIDE_MAX_INTERVALS], *iv = local;
+    size_t n = 0;
+    for (int i = first; i < last; i++)
+        n += !PQgetisnull(r, i, SC_I1);
+    if (n > BK_OVERRIDE_MAX_INTERVALS && !(iv = bki_malloc(n * sizeof *iv)))
+        return oom(err);
+    n = 0;
+    for (int i = first; i < last; i++) {
+        if (PQgetisnull(r, i, SC_I1))
+            continue;
+        iv[n].start_minute = bin_int(r, i, SC_I1);
+        iv[n].end_minute = bin_int(r, i, SC_I2);
+        n++;
+    }
+    o.n_intervals = n;
+    o.intervals = n ? iv : NULL;
+    int rc = sink->override_day(sink->ctx, &o);
+    if (iv != local)
+        bki_free(iv);
+    return rc;
+}
+
+/* A row to emit in order: blocked periods by (start, id), bookings by
+ * (lower(occupied), id), as store.h and the memory backend order them. */
+struct sched_key {
+    int64_t at;
+    const unsigned char *id; /* 16 bytes: uuid order is byte order */
+    int row;
+};
+
+static int sched_key_cmp(const void *a, const void *b)
+{
+    const struct sched_key *x = a, *y = b;
+    if (x->at != y->at)
+        return x->at < y->at ? -1 : 1;
+    if (x->id && y->id) {
+        int c = memcmp(x->id, y->id, 16);
+        if (c)
+            return c;
+    }
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The sort keys of the rows of `kind`, sorted, in keys[0..*n). */
+static void sched_sort(const PGresult *r, int rows, int kind, struct sched_key *keys, size_t *n)
+{
+    *n = 0;
+    for (int i = 0; i < rows; i++) {
+        if (bin_kind(r, i) != kind)
+            continue;
+        bk_time at = bin_time(r, i, SC_T1);
+        if (kind == SK_BOOKING)
+            at = sat_add(at, -(bk_time)bin_int(r, i, SC_I1) * 60);
+        keys[*n].at = at;
+        keys[*n].id = bin(r, i, SC_U1, 16);
+        keys[*n].row = i;
+        (*n)++;
+    }
+    qsort(keys, *n, sizeof *keys, sched_key_cmp);
+}
+
 static int pg_schedule_load(bk_store *self, const bk_schedule_request *req, const bk_store_sink *sink,
                             bk_store_err *err)
 {
@@ -1756,39 +1934,67 @@ static int pg_schedule_load(bk_store *self, const bk_schedule_request *req, cons
     v[4] = date_param(d[0], &req->first_date);
     v[5] = date_param(d[1], &req->last_date);
     v[6] = req->idempotency_key;
-    static const enum stmt kinds[] = {ST_SCHED_PROVIDER,  ST_SCHED_SERVICE, ST_SCHED_AVAIL, ST_SCHED_OVERRIDES,
-                                      ST_SCHED_BLOCKED,   ST_SCHED_BOOKINGS, ST_SCHED_KEYED};
-    enum { K_PROVIDER, K_SERVICE, K_AVAIL, K_OVERRIDES, K_BLOCKED, K_BOOKINGS, K_KEYED, K_COUNT };
-    /* Without a key the keyed read would find nothing: not sent. */
-    int n = req->idempotency_key ? K_COUNT : K_KEYED;
-    PGresult *r[K_COUNT] = {NULL};
-    int rc = run_pipeline(store_of(self), "schedule load", kinds, n, 7, v, r, err);
-    if (rc != BK_OK)
+    PGresult *r;
+    int rc = run_as(store_of(self), 0, "schedule load", ST_SCHEDULE, 7, v, 1, &r, err);
+    if (rc != BK_OK) {
+        PQclear(r);
         return rc;
+    }
+    int rows = PQntuples(r), provider_row = -1, service_row = -1;
+    size_t sortable = 0;
+    if (!schedule_shape_ok(r)) {
+        PQclear(r);
+        return bk_store_error(err, BK_ESTORE, "postgresql: schedule load: unexpected result columns");
+    }
+    for (int i = 0; i < rows; i++) {
+        int k = bin_kind(r, i);
+        if (k == SK_PROVIDER && provider_row < 0)
+            provider_row = i;
+        else if (k == SK_SERVICE && service_row < 0)
+            service_row = i;
+        else if (k == SK_BLOCKED || k == SK_BOOKING)
+            sortable++;
+    }
     /* Both checked before anything is emitted. */
-    if (PQntuples(r[K_PROVIDER]) == 0)
+    bk_id svc_provider = service_row >= 0 ? bin_id(r, service_row, SC_U2) : (bk_id){{0}};
+    if (provider_row < 0)
         rc = not_found(err, "provider");
-    else if (PQntuples(r[K_SERVICE]) == 0)
+    else if (service_row < 0)
         rc = not_found(err, "service");
-    else if (strcmp(val(r[K_SERVICE], 0, 1) ? val(r[K_SERVICE], 0, 1) : "", prov) != 0)
+    else if (strcmp(svc_provider.s, prov) != 0)
         rc = bk_store_error(err, BK_ENOTFOUND, "service: belongs to another provider");
+    struct sched_key local[64], *keys = local;
+    if (rc == BK_OK && sortable > sizeof local / sizeof local[0] && !(keys = bki_malloc(sortable * sizeof *keys)))
+        rc = oom(err);
     if (rc == BK_OK)
-        rc = emit_provider(sink, r[K_PROVIDER], 0, 0);
+        rc = sched_provider(sink, r, provider_row);
     if (rc == BK_OK)
-        rc = emit_service(sink, r[K_SERVICE], 0, 0);
-    for (int i = 0; rc == BK_OK && i < PQntuples(r[K_AVAIL]); i++)
-        rc = emit_availability(sink, r[K_AVAIL], i, 0);
-    bk_id pid = idval(r[K_PROVIDER], 0, 0);
-    for (int i = 0, rows = PQntuples(r[K_OVERRIDES]); rc == BK_OK && i < rows;)
-        rc = emit_override(sink, &pid, r[K_OVERRIDES], &i, rows, 0, err);
-    for (int i = 0; rc == BK_OK && i < PQntuples(r[K_BLOCKED]); i++)
-        rc = emit_blocked(sink, r[K_BLOCKED], i, 0);
-    for (int i = 0; rc == BK_OK && i < PQntuples(r[K_BOOKINGS]); i++)
-        rc = emit_booking(sink, 0, r[K_BOOKINGS], i, 0);
-    for (int i = 0; rc == BK_OK && n == K_COUNT && i < PQntuples(r[K_KEYED]); i++)
-        rc = emit_booking(sink, 1, r[K_KEYED], i, 0);
-    for (int i = 0; i < K_COUNT; i++)
-        PQclear(r[i]);
+        rc = sched_service(sink, r, service_row);
+    for (int i = 0; rc == BK_OK && i < rows; i++)
+        if (bin_kind(r, i) == SK_AVAIL)
+            rc = sched_availability(sink, r, i);
+    bk_id pid = bin_id(r, provider_row >= 0 ? provider_row : 0, SC_U1);
+    for (int i = 0; rc == BK_OK && i < rows;) {
+        if (bin_kind(r, i) == SK_OVERRIDE)
+            rc = sched_override(sink, &pid, r, &i, rows, err);
+        else
+            i++;
+    }
+    size_t n = 0;
+    if (rc == BK_OK)
+        sched_sort(r, rows, SK_BLOCKED, keys, &n);
+    for (size_t i = 0; rc == BK_OK && i < n; i++)
+        rc = sched_blocked(sink, r, keys[i].row);
+    if (rc == BK_OK)
+        sched_sort(r, rows, SK_BOOKING, keys, &n);
+    for (size_t i = 0; rc == BK_OK && i < n; i++)
+        rc = sched_booking(sink, 0, r, keys[i].row);
+    for (int i = 0; rc == BK_OK && req->idempotency_key && i < rows; i++)
+        if (bin_kind(r, i) == SK_KEYED)
+            rc = sched_booking(sink, 1, r, i);
+    if (keys != local)
+        bki_free(keys);
+    PQclear(r);
     return rc;
 }
 
@@ -1949,7 +2155,6 @@ static int build_statements(struct pg_store *s)
             s->sql[i] = pg_sb_take(&b);
         }
     }
-    s->sql[ST_BOOKING_INSERT] = build_insert(s->schema_q);
     s->sql[ST_BOOKING_WHY_SKIPPED] = build_why_skipped(s->schema_q);
     for (int i = 0; i < ST_COUNT; i++)
         if (!s->sql[i])

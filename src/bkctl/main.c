@@ -6,6 +6,9 @@
  * mismatch / the library failed, 2 bad input (usage, unreadable or invalid
  * scenario, bad TIME).  Scripts tell "the file is wrong" from "the answer
  * is no" by that difference, so it must stay stable.
+ *
+ * The store commands (bkctl --db URI COMMAND ...) are store_cmds.c's, with
+ * their own exit statuses (store_cmds.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <booking.h>
 
 #include "scenario.h"
+#include "store_cmds.h"
 
 enum { EXIT_OK = 0, EXIT_NO = 1, EXIT_BAD_INPUT = 2 };
 
@@ -34,6 +38,7 @@ static void usage(FILE *to)
           "exit status: 0 ok / offered / as expected; 1 not offered / not as expected /\n"
           "library error; 2 bad input (usage, malformed or invalid scenario, bad TIME)\n",
           to);
+    store_usage(to);
 }
 
 static int bad_usage(const char *why)
@@ -245,6 +250,8 @@ int main(int argc, char **argv)
             return bad_usage("explain takes FILE and TIME");
         return cmd_explain(argv[2], argv[3]);
     }
+    if (store_handles(cmd))
+        return store_main(argc, argv);
     fprintf(stderr, "bkctl: unknown command \"%.64s\"\n", cmd);
     usage(stderr);
     return EXIT_BAD_INPUT;
