@@ -1,7 +1,8 @@
 /*
  * libbooking quickstart: a provider in Berlin, the week in which Europe
  * springs forward (last Sunday of March 2026), slots shown to the provider
- * and to a customer in New York, one booking, the same booking refused.
+ * and to a customer in New York, one booking shown in other languages and
+ * zones and as iCalendar, the same booking refused.
  *
  * Build and run: see the README ("Demo").
  */
@@ -15,6 +16,16 @@ static void check(bk_db *db, int rc, const char *what)
 {
     if (rc != BK_OK) {
         fprintf(stderr, "%s failed: %s (%s)\n", what, bk_strerror(rc), bk_errmsg(db));
+        bk_close(db);
+        exit(1);
+    }
+}
+
+/* The same for calls without a handle, whose message is bk_errmsg(NULL). */
+static void check_nh(bk_db *db, int rc, const char *what)
+{
+    if (rc != BK_OK) {
+        fprintf(stderr, "%s failed: %s (%s)\n", what, bk_strerror(rc), bk_errmsg(NULL));
         bk_close(db);
         exit(1);
     }
@@ -145,7 +156,35 @@ int main(void)
     char when[128];
     bk_time_format(b->start, "America/New_York", "en_US", NULL, when, sizeof when);
     printf("\nBooked %s for %s: %s (%s)\n", b->id.s, b->customer_name, when, bk_booking_status_name(b->status));
+
+    /* The same slot for people elsewhere: ICU's interval formatting, with
+     * the zone as a name or as an offset. */
+    bk_slot booked = {b->start, b->end};
+    char shown[256];
+    check_nh(db, bk_slot_format(&booked, "Asia/Tokyo", "ja_JP", BK_FORMAT_ZONE_NAME, shown, sizeof shown),
+             "bk_slot_format");
+    printf("  ja_JP, Asia/Tokyo:       %s\n", shown);
+    check_nh(db, bk_slot_format(&booked, "Europe/Berlin", "de_DE", BK_FORMAT_ZONE_OFFSET, shown, sizeof shown),
+             "bk_slot_format");
+    printf("  de_DE, Europe/Berlin:    %s\n", shown);
+    check(db, bk_booking_format(db, &b->id, NULL, "en_US", BK_FORMAT_ZONE_LONG, shown, sizeof shown),
+          "bk_booking_format");
+    printf("  en_US, customer's zone:  %s\n", shown);
+    printf("  (time-zone rules: tz database %s, as ICU has it)\n", bk_tzdata_version());
+
+    /* The booking for the customer's calendar (CRLF lines, shown without the CR). */
+    char *ics = NULL;
+    check(db, bk_booking_ical(db, &b->id, 0, &ics), "bk_booking_ical");
+    printf("\nThe booking as iCalendar (bk_booking_ical):\n");
+    for (const char *line = ics; *line;) {
+        size_t len = strcspn(line, "\r\n");
+        printf("    %.*s\n", (int)len, line);
+        line += len;
+        line += strspn(line, "\r\n");
+    }
+    bk_string_free(ics);
     bk_booking_free(b);
+    printf("\n");
 
     r.customer_name = "Someone Else";
     r.customer_email = "else@example.com";

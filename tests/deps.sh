@@ -9,7 +9,7 @@ set -eu
 PACKAGES="
   meson ninja-build pkg-config gcc g++ libc6-dev binutils
   libicu-dev check libsubunit-dev libjansson-dev
-  valgrind python3 python3-dateutil
+  valgrind python3 python3-dateutil python3-icalendar
   libsodium-dev libpq-dev postgresql pgbouncer
 "
 
