@@ -1078,6 +1078,104 @@ static int c_timezone_valid(fx *f, sbuf *out, sbuf *bad)
     return bk_timezone_valid("Australia/Lord_Howe");
 }
 
+/* ---- iCalendar export and localised display ---- */
+
+/* iCalendar text without the lines holding clock readings (DTSTAMP,
+ * CREATED, LAST-MODIFIED: basic-format instants normalise() does not know). */
+static void put_ical(sbuf *out, const char *text)
+{
+    for (const char *p = text; *p;) {
+        size_t len = strcspn(p, "\r");
+        if (strncmp(p, "DTSTAMP:", 8) != 0 && strncmp(p, "CREATED:", 8) != 0 && strncmp(p, "LAST-MODIFIED:", 14) != 0)
+            sb_printf(out, "%.*s\n", (int)len, p);
+        p += len;
+        p += strspn(p, "\r\n");
+    }
+}
+
+static int c_booking_ical(fx *f, sbuf *out, sbuf *bad)
+{
+    char *text = (char *)&text;
+    int rc = bk_booking_ical(f->db, &f->imported, BK_ICAL_LOCAL_TIME, &text);
+    if (rc == BK_OK) {
+        put_ical(out, text);
+        bk_string_free(text);
+    } else if (text != NULL) {
+        sb_printf(bad, "*out not NULL after failure; ");
+    }
+    return rc;
+}
+
+static int c_provider_ical_feed(fx *f, sbuf *out, sbuf *bad)
+{
+    char *text = (char *)&text;
+    int rc = bk_provider_ical_feed(f->db, &f->alice, T("2030-01-07T00:00:00Z"), T("2030-01-10T00:00:00Z"),
+                                   BK_ICAL_LOCAL_TIME, &text);
+    if (rc == BK_OK) {
+        put_ical(out, text);
+        bk_string_free(text);
+    } else if (text != NULL) {
+        sb_printf(bad, "*out not NULL after failure; ");
+    }
+    return rc;
+}
+
+static int c_booking_format(fx *f, sbuf *out, sbuf *bad)
+{
+    char buf[256];
+    buf[0] = 'x';
+    int rc = bk_booking_format(f->db, &f->bobs, NULL, "de_DE", BK_FORMAT_ZONE_LONG, buf, sizeof buf);
+    if (rc == BK_OK)
+        sb_printf(out, "%s\n", buf);
+    else if (buf[0] != '\0')
+        sb_printf(bad, "buf not emptied after failure; ");
+    return rc;
+}
+
+/* Zones the fixture has loaded already: only the call's own allocations. */
+static int c_slot_format(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)f;
+    char buf[256];
+    buf[0] = 'x';
+    bk_slot s = {T("2030-03-31T00:30:00Z"), T("2030-03-31T01:30:00Z")}; /* across Berlin's change */
+    int rc = bk_slot_format(&s, "Europe/Berlin", "ja_JP", BK_FORMAT_ZONE_OFFSET, buf, sizeof buf);
+    if (rc == BK_OK)
+        sb_printf(out, "%s\n", buf);
+    else if (buf[0] != '\0')
+        sb_printf(bad, "buf not emptied after failure; ");
+    return rc;
+}
+
+static int c_timezone_canonical(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)f;
+    char buf[64];
+    buf[0] = 'x';
+    int rc = bk_timezone_canonical("Canada/Newfoundland", buf, sizeof buf);
+    if (rc == BK_OK)
+        sb_printf(out, "%s\n", buf);
+    else if (buf[0] != '\0')
+        sb_printf(bad, "buf not emptied after failure; ");
+    return rc;
+}
+
+static int c_timezone_list(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)f;
+    char **list = (char **)&list;
+    size_t n = 99;
+    int rc = bk_timezone_list(&list, &n);
+    if (rc == BK_OK) {
+        for (size_t i = 0; i < n; i++)
+            sb_printf(out, "%s\n", list[i]);
+        bk_timezone_list_free(list, n);
+    } else if (list != NULL || n != 0) {
+        sb_printf(bad, "outputs not cleared after failure; ");
+    }
+    return rc;
+}
+
 typedef struct call {
     const char *name;
     call_fn fn;
@@ -1129,6 +1227,12 @@ static const call calls[] = {
     {"bk_booking_reschedule (out NULL)", c_booking_reschedule_no_out, 0, 1},
     {"bk_time_format", c_time_format, 1, 0},
     {"bk_timezone_valid", c_timezone_valid, 1, 0},
+    {"bk_booking_ical", c_booking_ical, 0, 0},
+    {"bk_provider_ical_feed", c_provider_ical_feed, 0, 0},
+    {"bk_booking_format", c_booking_format, 0, 0},
+    {"bk_slot_format", c_slot_format, 1, 0},
+    {"bk_timezone_canonical", c_timezone_canonical, 1, 0},
+    {"bk_timezone_list", c_timezone_list, 1, 0},
 };
 
 #define N_CALLS (sizeof calls / sizeof calls[0])

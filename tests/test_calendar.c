@@ -1118,7 +1118,8 @@ static void remove_dir(const char *dir)
 {
     static const char *const names[] = {"expected.json", "booking_utc.ics", "booking_local.ics",
                                         "booking_cancelled.ics", "booking_alias_zone.ics", "booking_fold.ics",
-                                        "booking_second_pass.ics", "feed_utc.ics", "feed_local.ics"};
+                                        "booking_second_pass.ics", "booking_lord_howe.ics",
+                                        "booking_kathmandu.ics", "feed_utc.ics", "feed_local.ics"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -1160,6 +1161,14 @@ START_TEST(python_icalendar_reads_what_was_written)
     OK(bk_booking_confirm(db, &cancelled->id, 1, NULL));
     OK(bk_booking_cancel(db, &cancelled->id, 2, "Moved away", NULL));
     bk_booking *second_pass = book(w.anna, quick, "2026-10-25T01:30:00Z", "Night owl", "owl@example.com", NULL);
+    /* Half-hour DST (Lord Howe: +10:30 / +11:00) and a quarter-hour offset
+     * without DST (Kathmandu: +05:45). */
+    bk_id carol = make_provider("carol", "Carol Cho", "carol@example.au", "Australia/Lord_Howe");
+    bk_id carols = make_service(carol, "Lesson", 45, 0);
+    bk_booking *howe = book(carol, carols, "2026-03-28T13:45:00Z", "Lee", "lee@example.au", NULL);
+    bk_id dev = make_provider("dev", "Dev Rai", "dev@example.np", "Asia/Kathmandu");
+    bk_id devs = make_service(dev, "Trek briefing", 90, 0);
+    bk_booking *ktm = book(dev, devs, "2026-10-01T03:15:00Z", "Ana", "ana@example.com", NULL);
     bk_booking *summer = book(bob, call, "2026-07-01T15:00:00Z", "Kim", "kim@example.com", NULL);
     OK(bk_booking_reschedule(db, &summer->id, 1, T("2026-07-02T15:00:00Z"), T("2026-01-01T00:00:00Z"), NULL));
 
@@ -1169,6 +1178,8 @@ START_TEST(python_icalendar_reads_what_was_written)
     add_booking_file(&fs, "booking_cancelled.ics", &cancelled->id, BK_ICAL_LOCAL_TIME);
     add_booking_file(&fs, "booking_second_pass.ics", &second_pass->id, BK_ICAL_LOCAL_TIME);
     add_booking_file(&fs, "booking_alias_zone.ics", &summer->id, BK_ICAL_LOCAL_TIME);
+    add_booking_file(&fs, "booking_lord_howe.ics", &howe->id, BK_ICAL_LOCAL_TIME);
+    add_booking_file(&fs, "booking_kathmandu.ics", &ktm->id, BK_ICAL_LOCAL_TIME);
     add_feed_file(&fs, "feed_utc.ics", &w.anna, T("2026-01-01T00:00:00Z"), T("2027-01-01T00:00:00Z"), 0);
     add_feed_file(&fs, "feed_local.ics", &w.anna, T("2026-01-01T00:00:00Z"), T("2027-01-01T00:00:00Z"),
                   BK_ICAL_LOCAL_TIME);
@@ -1200,7 +1211,7 @@ START_TEST(python_icalendar_reads_what_was_written)
     ck_assert_msg(status == 0,
                   "%s exited with status %d over %s (is python3-icalendar installed? tests/deps.sh installs it):\n%s",
                   cmd, status, fs.dir, out.p ? out.p : "");
-    ck_assert_msg(out.p && strstr(out.p, "8 files, 14 events checked"), "unexpected summary: %s", out.p);
+    ck_assert_msg(out.p && strstr(out.p, "10 files, 16 events checked"), "unexpected summary: %s", out.p);
     free(out.p);
     free(fs.json.p);
     bk_booking_free(plain);
@@ -1208,6 +1219,8 @@ START_TEST(python_icalendar_reads_what_was_written)
     bk_booking_free(cancelled);
     bk_booking_free(second_pass);
     bk_booking_free(summer);
+    bk_booking_free(howe);
+    bk_booking_free(ktm);
 }
 END_TEST
 

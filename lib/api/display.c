@@ -1,6 +1,7 @@
 /* Bookings for people and their calendars: iCalendar export (the writer is
  * lib/calendar/ical.c), localised interval formatting, zone ids and the tz
  * database version, all through ICU. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -571,7 +572,7 @@ static int format_interval(bk_db *db, bk_time start, bk_time end, const char *zo
         rc = api_fail(db, BK_EINVAL, "buf_size: %zu bytes is too small, %d needed", buf_size, need + 1);
         goto done;
     }
-    u_strToUTF8(buf, (int32_t)buf_size, NULL, result, rlen, &st);
+    u_strToUTF8(buf, buf_size > INT32_MAX ? INT32_MAX : (int32_t)buf_size, NULL, result, rlen, &st);
     if (U_FAILURE(st)) {
         buf[0] = '\0';
         rc = api_fail(db, BK_EINVAL, "buf: conversion failed (%s)", u_errorName(st));
