@@ -93,6 +93,12 @@ int api_list_begin(bk_db *db, void *out, size_t *n);
 /* The end of a list call: hands the records over, or frees them on error. */
 int api_list_result(bk_db *db, int rc, api_collect *c, void ***out, size_t *n);
 
+/* A store method that reads one record by id. */
+typedef int (*api_getter)(bk_store *self, const bk_id *id, const bk_store_sink *sink, bk_store_err *err);
+/* The whole of a bk_*_get call: checks out and id, reads, hands over one
+ * record or BK_ENOTFOUND naming `what`. */
+int api_get_by_id(bk_db *db, const bk_id *id, void **out, api_getter get, const char *what);
+
 /* Reads one record through a store getter; BK_ENOTFOUND when the backend
  * produced nothing. */
 int api_get_one(bk_db *db, int rc, api_collect *c, const char *what, void **out);

@@ -247,16 +247,7 @@ BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id)
 BK_API int bk_booking_get(bk_db *db, const bk_id *id, bk_booking **out)
 {
     API_ENTER(db);
-    int rc;
-    if ((rc = v_nonnull(db, "out", out)))
-        return rc;
-    *out = NULL;
-    if ((rc = v_id(db, "id", id)))
-        return rc;
-    api_collect c = {0};
-    bk_store_sink sink = api_collect_sink(&c);
-    rc = db->store->booking_get(db->store, id, &sink, &db->err);
-    return api_get_one(db, rc, &c, "booking", (void **)out);
+    return api_get_by_id(db, id, (void **)out, db->store->booking_get, "booking");
 }
 
 BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***out, size_t *n)

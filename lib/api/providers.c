@@ -56,16 +56,7 @@ BK_API int bk_provider_create(bk_db *db, const bk_provider *spec, bk_id *out_id)
 BK_API int bk_provider_get(bk_db *db, const bk_id *id, bk_provider **out)
 {
     API_ENTER(db);
-    int rc;
-    if ((rc = v_nonnull(db, "out", out)))
-        return rc;
-    *out = NULL;
-    if ((rc = v_id(db, "id", id)))
-        return rc;
-    api_collect c = {0};
-    bk_store_sink sink = api_collect_sink(&c);
-    rc = db->store->provider_get(db->store, id, &sink, &db->err);
-    return api_get_one(db, rc, &c, "provider", (void **)out);
+    return api_get_by_id(db, id, (void **)out, db->store->provider_get, "provider");
 }
 
 BK_API int bk_provider_update(bk_db *db, const bk_provider *spec)

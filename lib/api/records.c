@@ -300,3 +300,17 @@ int api_list_result(bk_db *db, int rc, api_collect *c, void ***out, size_t *n)
     api_collect_take(c, out, n);
     return BK_OK;
 }
+
+int api_get_by_id(bk_db *db, const bk_id *id, void **out, api_getter get, const char *what)
+{
+    int rc;
+    if ((rc = v_nonnull(db, "out", out)))
+        return rc;
+    *out = NULL;
+    if ((rc = v_id(db, "id", id)))
+        return rc;
+    api_collect c = {0};
+    bk_store_sink sink = api_collect_sink(&c);
+    rc = get(db->store, id, &sink, &db->err);
+    return api_get_one(db, rc, &c, what, out);
+}

@@ -41,16 +41,7 @@ BK_API int bk_service_create(bk_db *db, const bk_service *spec, bk_id *out_id)
 BK_API int bk_service_get(bk_db *db, const bk_id *id, bk_service **out)
 {
     API_ENTER(db);
-    int rc;
-    if ((rc = v_nonnull(db, "out", out)))
-        return rc;
-    *out = NULL;
-    if ((rc = v_id(db, "id", id)))
-        return rc;
-    api_collect c = {0};
-    bk_store_sink sink = api_collect_sink(&c);
-    rc = db->store->service_get(db->store, id, &sink, &db->err);
-    return api_get_one(db, rc, &c, "service", (void **)out);
+    return api_get_by_id(db, id, (void **)out, db->store->service_get, "service");
 }
 
 BK_API int bk_service_update(bk_db *db, const bk_service *spec)

@@ -341,7 +341,12 @@ static char *migration_1(const char *schema, const char *schema_q, int partition
  * blocked periods come unsorted (a sort of the wide rows was a third of the
  * function's time); the client sorts them, by (lower(occupied), id) and
  * (start_time, id), before it emits them.  The statements of one call share
- * one snapshot (the function is STABLE). */
+ * one snapshot (the function is STABLE).
+ *
+ * Both functions run with the caller's rights (SECURITY INVOKER): a role
+ * that uses an existing schema needs EXECUTE on them, which PostgreSQL
+ * grants to PUBLIC unless default privileges say otherwise, besides its
+ * rights on the tables. */
 static const char schedule_fn_sql[] =
     "CREATE FUNCTION @.bk_schedule(p_provider uuid, p_service uuid, p_from timestamptz, p_to timestamptz,\n"
     "    p_first date, p_last date, p_key text)\n"

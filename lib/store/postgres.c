@@ -12,9 +12,11 @@
  * Round trips.  Every call is one round trip, bar error paths.  bk_slots
  * is one schedule_load: one call of a PL/pgSQL function (migration 2),
  * whose statements' plans the server keeps across calls, read in binary
- * (see pg_schedule_load); bk_book is that plus one booking_insert, a single
- * statement whose INSERT ... ON CONFLICT DO NOTHING also reports, when it
- * inserted nothing, why (see pg_booking_insert).  Lists check that the
+ * (see pg_schedule_load); bk_book is that plus one booking_insert, one
+ * call of a second function whose INSERT ... ON CONFLICT DO NOTHING also
+ * reports, when it inserted nothing, why (see pg_booking_insert).  The two
+ * functions are the only statements not parsed and planned on every call;
+ * the others are cheap to plan or rare.  Lists check that the
  * provider exists in the same statement (a LEFT JOIN from the provider
  * id), so that a missing provider is BK_ENOTFOUND without a second read.
  *
@@ -51,7 +53,7 @@
 /* Bounded retries: of a statement that hit a deadlock or a serialization
  * failure, of a booking insert that was skipped by a row this statement
  * could not see, and of a migration that raced another schema's. */
-#define MAX_ATTEMPTS 5
+#define MAX_ATTEMPTS 10
 
 /* Times PostgreSQL's timestamptz can hold, inside which query bounds are
  * clamped (stored times are years 1900-2199 plus buffers, far inside):
@@ -1973,7 +1975,7 @@ static int pg_schedule_load(bk_store *self, const bk_schedule_request *req, cons
     for (int i = 0; rc == BK_OK && i < rows; i++)
         if (bin_kind(r, i) == SK_AVAIL)
             rc = sched_availability(sink, r, i);
-    bk_id pid = bin_id(r, provider_row >= 0 ? provider_row : 0, SC_U1);
+    bk_id pid = rc == BK_OK ? bin_id(r, provider_row, SC_U1) : (bk_id){{0}};
     for (int i = 0; rc == BK_OK && i < rows;) {
         if (bin_kind(r, i) == SK_OVERRIDE)
             rc = sched_override(sink, &pid, r, &i, rows, err);
