@@ -101,7 +101,15 @@ enum {
     BK_EUNKNOWN = -11,
     /** The library is used against its rules (a handle used after close, a
      *  backend vtable of an unknown version). */
-    BK_EMISUSE = -12
+    BK_EMISUSE = -12,
+    /** A booking token (bk_token_redeem) is past its expiry. */
+    BK_EEXPIRED = -13,
+    /** A booking token was already redeemed: tokens are single use. */
+    BK_EUSED = -14,
+    /** A provider login failed: unknown username/email, no password set,
+     *  or a wrong password (one code for all three, so that a caller cannot
+     *  tell which logins exist). */
+    BK_EDENIED = -15
 };
 
 /** A static description of a status code; never NULL ("unknown status" for
@@ -245,8 +253,8 @@ BK_API void bk_close(bk_db *db);
 typedef struct bk_provider {
     unsigned int version;      /* BK_PROVIDER_VERSION */
     bk_id id;
-    const char *username;      /* required, 1-64 bytes, unique (case-insensitive) */
-    const char *email;         /* required, <= 254 bytes, has '@', unique (case-insensitive) */
+    const char *username;      /* required, 1-64 bytes, unique (case-insensitive); stored NFC */
+    const char *email;         /* required, <= 254 bytes, has '@', unique (case-insensitive); stored NFC */
     const char *full_name;     /* required, 1-200 bytes */
     const char *timezone;      /* required, IANA id known to ICU */
     const char *business_name; /* optional, <= 200 bytes */
@@ -254,10 +262,11 @@ typedef struct bk_provider {
     const char *avatar_url;    /* optional, <= 2000 bytes */
     bk_time created_at;
     bk_time updated_at;
+    bk_time deleted_at;        /* output only: BK_TIME_UNSET unless soft-deleted */
 } bk_provider;
 
 #define BK_PROVIDER_VERSION 1
-#define BK_PROVIDER_INIT {BK_PROVIDER_VERSION, {{0}}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, BK_TIME_UNSET, BK_TIME_UNSET}
+#define BK_PROVIDER_INIT {BK_PROVIDER_VERSION, {{0}}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, BK_TIME_UNSET, BK_TIME_UNSET, BK_TIME_UNSET}
 /** Fills *p as BK_PROVIDER_INIT does (for bindings without the macro). */
 BK_API void bk_provider_init(bk_provider *p);
 
@@ -272,13 +281,62 @@ BK_API int bk_provider_get(bk_db *db, const bk_id *id, bk_provider **out);
  *  write back).  BK_ENOTFOUND, BK_EINVAL, BK_EEXISTS. */
 BK_API int bk_provider_update(bk_db *db, const bk_provider *spec);
 
-/** All providers, ordered by username.  *out is an array of *n records:
- *  free with bk_provider_list_free(*out, *n). */
+/** All providers that are not deleted, ordered by username.  *out is an
+ *  array of *n records: free with bk_provider_list_free(*out, *n). */
 BK_API int bk_provider_list(bk_db *db, bk_provider ***out, size_t *n);
 
-/** Deletes a provider with its services, availability, overrides, blocked
- *  periods and bookings.  BK_ENOTFOUND if there is none. */
+/**
+ * Soft-deletes a provider: sets deleted_at (the clock) and nothing else.  A deleted provider is left out of
+ * bk_provider_list, offers no slots and takes no bookings, services or
+ * rules (BK_ENOTFOUND "provider: ... is deleted"); bk_provider_get still
+ * reads it (deleted_at set), its bookings stay readable and can still be
+ * cancelled, and it keeps its username and email until purged.
+ * BK_ENOTFOUND if there is no such provider; deleting a deleted provider
+ * is BK_OK and keeps the first deleted_at.
+ */
 BK_API int bk_provider_delete(bk_db *db, const bk_id *id);
+
+/** Undoes bk_provider_delete.  BK_ENOTFOUND if there is no such provider;
+ *  BK_OK (nothing changed) if it is not deleted. */
+BK_API int bk_provider_restore(bk_db *db, const bk_id *id);
+
+/**
+ * Removes for good every provider soft-deleted before `deleted_before`,
+ * with its services, availability, overrides, blocked periods, bookings and
+ * tokens.  *n_purged (may be NULL) receives how many were removed.
+ */
+BK_API int bk_provider_purge(bk_db *db, bk_time deleted_before, size_t *n_purged);
+
+/* Provider credentials.  Passwords are hashed with Argon2id
+ * (libsodium crypto_pwhash_str, its "interactive" limits); the clear text
+ * is never stored, logged or put in an error message.  A password is valid
+ * UTF-8 of 8 to 1024 bytes. */
+
+/** Sets (or replaces) the password of a provider.  BK_ENOTFOUND,
+ *  BK_EINVAL ("password: ..."). */
+BK_API int bk_provider_set_password(bk_db *db, const bk_id *provider, const char *password);
+
+/**
+ * Imports a password hash made elsewhere (moving from another system): an
+ * Argon2id string in the "$argon2id$v=19$m=...,t=...,p=...$salt$hash" form
+ * libsodium and the reference implementation write.  Anything else is
+ * BK_EINVAL.  A hash weaker than the library's limits is upgraded at the
+ * next successful bk_provider_verify_password.
+ */
+BK_API int bk_provider_set_password_hash(bk_db *db, const bk_id *provider, const char *argon2id_hash);
+
+/**
+ * Checks a login: `login` is the provider's username or email, compared as
+ * uniqueness compares them (Unicode case folding, NFC).  BK_OK and
+ * *out_provider (may be NULL) on success; BK_EDENIED for an unknown login,
+ * a provider without a password, a deleted provider or a wrong password.
+ * When the stored hash was made with weaker limits than the library's
+ * current ones (crypto_pwhash_str_needs_rehash), it is replaced by a new
+ * hash of the same password, and *out_rehashed (may be NULL) is set to 1
+ * (else 0).
+ */
+BK_API int bk_provider_verify_password(bk_db *db, const char *login, const char *password, bk_id *out_provider,
+                                       int *out_rehashed);
 
 BK_API void bk_provider_free(bk_provider *p);
 BK_API void bk_provider_list_free(bk_provider **list, size_t n);
@@ -540,6 +598,8 @@ typedef struct bk_booking {
     bk_time updated_at;
     bk_time confirmed_at;      /* BK_TIME_UNSET if never confirmed */
     bk_time cancelled_at;      /* BK_TIME_UNSET if not cancelled */
+    bk_time archived_at;       /* output only: BK_TIME_UNSET unless moved to
+                                  the archive (bk_booking_archive) */
 } bk_booking;
 
 #define BK_BOOKING_VERSION 1
@@ -594,19 +654,30 @@ BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id);
 
 BK_API int bk_booking_get(bk_db *db, const bk_id *id, bk_booking **out);
 
+/** The bit of a status in bk_booking_filter.statuses. */
+#define BK_STATUS_BIT(status) (1u << (unsigned)(status))
+
 typedef struct bk_booking_filter {
     unsigned int version; /* BK_BOOKING_FILTER_VERSION */
     bk_id provider;       /* required */
     bk_time from;         /* bookings whose [start, end) overlaps [from, to) */
     bk_time to;
-    int include_cancelled; /* 0: live bookings only */
+    int include_cancelled; /* 0: live bookings only (when statuses is 0) */
+    /** 0: every status (cancelled ones as include_cancelled says); else
+     *  the statuses to return, BK_STATUS_BIT(BK_BOOKING_CONFIRMED) | ...,
+     *  and include_cancelled is ignored. */
+    unsigned int statuses;
+    /** NULL: any customer; else only bookings of this email, compared as
+     *  provider emails are (Unicode case folding, NFC). */
+    const char *customer_email;
 } bk_booking_filter;
 
 #define BK_BOOKING_FILTER_VERSION 1
-#define BK_BOOKING_FILTER_INIT {BK_BOOKING_FILTER_VERSION, {{0}}, BK_TIME_MIN, BK_TIME_MAX, 1}
+#define BK_BOOKING_FILTER_INIT {BK_BOOKING_FILTER_VERSION, {{0}}, BK_TIME_MIN, BK_TIME_MAX, 1, 0, NULL}
 BK_API void bk_booking_filter_init(bk_booking_filter *f);
 
-/** A provider's bookings matching the filter, ordered by start. */
+/** A provider's bookings matching the filter, ordered by start (then id);
+ *  archived bookings (bk_booking_archive) are included. */
 BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***out, size_t *n);
 
 /**
@@ -639,6 +710,101 @@ BK_API int bk_booking_mark_no_show(bk_db *db, const bk_id *id, int64_t expected_
  */
 BK_API int bk_booking_reschedule(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_time new_start,
                                  bk_time now, bk_booking **out);
+
+/* ------------------------------------------------------------------ */
+/* Booking tokens: confirm / cancel / reschedule links                 */
+/* ------------------------------------------------------------------ */
+
+typedef enum bk_token_action {
+    BK_TOKEN_CONFIRM = 1,
+    BK_TOKEN_CANCEL = 2,
+    BK_TOKEN_RESCHEDULE = 3
+} bk_token_action;
+
+/** A token as text: "bkt1_" and 43 URL-safe base64 characters (256 random
+ *  bits from libsodium), NUL-terminated. */
+#define BK_TOKEN_SIZE 49
+
+/**
+ * Issues a token that lets its holder perform `action` on a live booking
+ * until `expires_at` (after the clock, at most BK_TIME_MAX), once.  The
+ * token text goes to `out`, the only place it ever exists: the store keeps
+ * a BLAKE2b hash of it.  BK_ENOTFOUND (booking), BK_ESTATE (booking final),
+ * BK_EINVAL.
+ */
+BK_API int bk_token_issue(bk_db *db, const bk_id *booking, bk_token_action action, bk_time expires_at,
+                          char out[BK_TOKEN_SIZE]);
+
+/** What bk_token_redeem needs besides the token. */
+typedef struct bk_token_redeem_params {
+    unsigned int version;  /* BK_TOKEN_REDEEM_PARAMS_VERSION */
+    bk_time now;           /* expiry, notice, horizon; BK_TIME_UNSET = the clock */
+    bk_time new_start;     /* BK_TOKEN_RESCHEDULE only: the new start */
+    const char *reason;    /* BK_TOKEN_CANCEL only: optional cancellation reason */
+} bk_token_redeem_params;
+
+#define BK_TOKEN_REDEEM_PARAMS_VERSION 1
+#define BK_TOKEN_REDEEM_PARAMS_INIT {BK_TOKEN_REDEEM_PARAMS_VERSION, BK_TIME_UNSET, BK_TIME_UNSET, NULL}
+BK_API void bk_token_redeem_params_init(bk_token_redeem_params *p);
+
+/**
+ * Performs the token's action on its booking (the rules of
+ * bk_booking_confirm, bk_booking_cancel, bk_booking_reschedule) and marks
+ * the token used, atomically: of two concurrent redeems of one token
+ * exactly one succeeds.  *out (may be NULL) receives the updated booking;
+ * *out_action (may be NULL) the token's action.  A call that fails changes
+ * nothing and does not use the token up.
+ *
+ * Errors: BK_EINVAL (token malformed: not "bkt1_" + 43 base64url
+ * characters; or bad params), BK_ENOTFOUND (no such token), BK_EEXPIRED,
+ * BK_EUSED, and for the action BK_ESTATE, BK_ECONFLICT, BK_EUNAVAILABLE.
+ */
+BK_API int bk_token_redeem(bk_db *db, const char *token, const bk_token_redeem_params *params, bk_booking **out,
+                           bk_token_action *out_action);
+
+/* ------------------------------------------------------------------ */
+/* Customer data rights (GDPR) and retention                           */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Every booking of a customer email, across all providers, archived ones
+ * included, as one JSON document (UTF-8, the format the README describes:
+ * {"format": "libbooking.customer-export", "format_version": 1,
+ * "customer_email": ..., "exported_at": ..., "bookings": [...]}).  The
+ * email is compared case-insensitively (Unicode case folding, NFC).  Free
+ * *out_json with bk_string_free().  A customer without bookings gets a
+ * document with an empty list.
+ */
+BK_API int bk_customer_export(bk_db *db, const char *customer_email, char **out_json);
+
+/**
+ * Erases a customer: in every booking of that email (archived ones too),
+ * the name becomes "erased", the email "erased@<booking id>.invalid", and
+ * phone, time zone, notes, cancellation reason and idempotency key are
+ * cleared; the bookings themselves stay (the providers' calendars keep
+ * their times and statuses), each one's lock_version goes up, and their
+ * unused tokens are deleted.  *n_erased (may be NULL) counts the bookings.
+ */
+BK_API int bk_customer_erase(bk_db *db, const char *customer_email, size_t *n_erased);
+
+/**
+ * Retention: erases, as bk_customer_erase does, the personal fields of
+ * every booking that ended before `ended_before`, whatever its customer.
+ * Bookings already anonymised are left as they are.  *n_anonymised (may be
+ * NULL) counts the bookings changed.
+ */
+BK_API int bk_bookings_anonymise(bk_db *db, bk_time ended_before, size_t *n_anonymised);
+
+/**
+ * Moves final bookings (completed, cancelled, no_show) that ended before
+ * `ended_before` into the archive, at most `batch_size` (1..100000) per
+ * store transaction, so that new bookings are never held up behind one
+ * long move; repeats batches until none is left.  Archived bookings keep
+ * their ids and stay readable (bk_booking_get, bk_booking_list,
+ * bk_customer_export, with archived_at set) but can no longer change.
+ * *n_archived (may be NULL) counts the bookings moved.
+ */
+BK_API int bk_booking_archive(bk_db *db, bk_time ended_before, size_t batch_size, size_t *n_archived);
 
 /* ------------------------------------------------------------------ */
 /* Calendars and display: iCalendar export, localised times, zone data */

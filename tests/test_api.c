@@ -28,6 +28,7 @@ static void setup(void)
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(bk_provider_delete(db, &all[i]->id), BK_OK);
     bk_provider_list_free(all, n);
+    ck_assert_int_eq(bk_provider_purge(db, BK_TIME_MAX - 1, NULL), BK_OK);
 }
 
 static void teardown(void)
@@ -218,7 +219,21 @@ START_TEST(provider_list_is_ordered_and_delete_cascades)
     ck_assert_str_eq(list[1]->username, "carol");
     bk_provider_list_free(list, n);
     OK(bk_provider_delete(db, &c));
+    OK(bk_provider_list(db, &list, &n));
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(list[0]->username, "alice");
+    bk_provider_list_free(list, n);
+    /* Soft-deleted: still readable, nothing to book. */
+    bk_provider *p = NULL;
+    OK(bk_provider_get(db, &c, &p));
+    ck_assert(p->deleted_at != BK_TIME_UNSET);
+    bk_provider_free(p);
     bk_service *s = NULL;
+    OK(bk_service_get(db, &svc, &s));
+    bk_service_free(s);
+    size_t purged = 0;
+    OK(bk_provider_purge(db, BK_TIME_MAX - 1, &purged));
+    ck_assert_uint_eq(purged, 1);
     ck_assert_int_eq(bk_service_get(db, &svc, &s), BK_ENOTFOUND);
     ck_assert_int_eq(bk_provider_delete(db, &c), BK_ENOTFOUND);
     OK(bk_provider_list(db, &list, &n));

@@ -438,6 +438,7 @@ static void teardown(void)
 {
     for (size_t i = 0; i < n_made; i++)
         bk_provider_delete(db, &made[i]); /* may be gone already */
+    bk_provider_purge(db, BK_TIME_MAX - 1, NULL);
     n_made = 0;
     bk_close(db);
     db = NULL;
@@ -1108,10 +1109,56 @@ static int fake_provider_update(bk_store *s, const bk_provider *p, const char *u
     (void)s, (void)p, (void)u, (void)e;
     FAKE_FAIL("provider_update");
 }
-static int fake_provider_delete(bk_store *s, const bk_id *id, bk_store_err *err)
+static int fake_provider_set_deleted(bk_store *s, const bk_id *id, bk_time t, bk_store_err *err)
 {
-    (void)s, (void)id;
-    FAKE_FAIL("provider_delete");
+    (void)s, (void)id, (void)t;
+    FAKE_FAIL("provider_set_deleted");
+}
+static int fake_provider_purge(bk_store *s, bk_time t, size_t *n, bk_store_err *err)
+{
+    (void)s, (void)t, (void)n;
+    FAKE_FAIL("provider_purge");
+}
+static int fake_provider_password_set(bk_store *s, const bk_id *id, const char *h, const char *x, bk_store_err *err)
+{
+    (void)s, (void)id, (void)h, (void)x;
+    FAKE_FAIL("provider_password_set");
+}
+static int fake_provider_login(bk_store *s, const char *k, const bk_store_sink *sk, bk_store_err *err)
+{
+    (void)s, (void)k, (void)sk;
+    FAKE_FAIL("provider_login");
+}
+static int fake_token_insert(bk_store *s, const bk_store_token *t, bk_store_err *err)
+{
+    (void)s, (void)t;
+    FAKE_FAIL("token_insert");
+}
+static int fake_token_get(bk_store *s, const unsigned char h[32], const bk_store_sink *k, bk_store_err *err)
+{
+    (void)s, (void)h, (void)k;
+    FAKE_FAIL("token_get");
+}
+static int fake_token_redeem(bk_store *s, const unsigned char h[32], bk_time now, const bk_booking *b, const char *e,
+                             int64_t v, bk_store_err *err)
+{
+    (void)s, (void)h, (void)now, (void)b, (void)e, (void)v;
+    FAKE_FAIL("token_redeem");
+}
+static int fake_booking_find_by_email(bk_store *s, const char *e, const bk_store_sink *k, bk_store_err *err)
+{
+    (void)s, (void)e, (void)k;
+    FAKE_FAIL("booking_find_by_email");
+}
+static int fake_bookings_erase(bk_store *s, const char *e, bk_time t, bk_time now, size_t *n, bk_store_err *err)
+{
+    (void)s, (void)e, (void)t, (void)now, (void)n;
+    FAKE_FAIL("bookings_erase");
+}
+static int fake_booking_archive(bk_store *s, bk_time t, size_t l, bk_time now, size_t *n, bk_store_err *err)
+{
+    (void)s, (void)t, (void)l, (void)now, (void)n;
+    FAKE_FAIL("booking_archive");
 }
 static int fake_provider_get(bk_store *s, const bk_id *id, const bk_store_sink *k, bk_store_err *err)
 {
@@ -1190,9 +1237,10 @@ static int fake_blocked_list(bk_store *s, const bk_id *id, bk_time f, bk_time t,
     (void)s, (void)id, (void)f, (void)t, (void)k;
     FAKE_FAIL("blocked_list");
 }
-static int fake_booking_insert(bk_store *s, const bk_booking *b, const bk_store_sink *k, bk_store_err *err)
+static int fake_booking_insert(bk_store *s, const bk_booking *b, const char *e, const bk_store_sink *k,
+                               bk_store_err *err)
 {
-    (void)s, (void)b, (void)k;
+    (void)s, (void)b, (void)e, (void)k;
     FAKE_FAIL("booking_insert");
 }
 static int fake_booking_get(bk_store *s, const bk_id *id, const bk_store_sink *k, bk_store_err *err)
@@ -1205,9 +1253,9 @@ static int fake_booking_list(bk_store *s, const bk_store_booking_query *q, const
     (void)s, (void)q, (void)k;
     FAKE_FAIL("booking_list");
 }
-static int fake_booking_update(bk_store *s, const bk_booking *b, int64_t v, bk_store_err *err)
+static int fake_booking_update(bk_store *s, const bk_booking *b, const char *e, int64_t v, bk_store_err *err)
 {
-    (void)s, (void)b, (void)v;
+    (void)s, (void)b, (void)e, (void)v;
     FAKE_FAIL("booking_update");
 }
 static int fake_schedule_load(bk_store *s, const bk_schedule_request *r, const bk_store_sink *k, bk_store_err *err)
@@ -1220,7 +1268,6 @@ static int fake_schedule_load(bk_store *s, const bk_schedule_request *r, const b
     X(close)                                                                                                           \
     X(provider_insert)                                                                                                 \
     X(provider_update)                                                                                                 \
-    X(provider_delete)                                                                                                 \
     X(provider_get)                                                                                                    \
     X(provider_list)                                                                                                   \
     X(service_insert)                                                                                                  \
@@ -1240,7 +1287,17 @@ static int fake_schedule_load(bk_store *s, const bk_schedule_request *r, const b
     X(booking_get)                                                                                                     \
     X(booking_list)                                                                                                    \
     X(booking_update)                                                                                                  \
-    X(schedule_load)
+    X(schedule_load)                                                                                                   \
+    X(provider_set_deleted)                                                                                            \
+    X(provider_purge)                                                                                                  \
+    X(provider_password_set)                                                                                           \
+    X(provider_login)                                                                                                  \
+    X(token_insert)                                                                                                    \
+    X(token_get)                                                                                                       \
+    X(token_redeem)                                                                                                    \
+    X(booking_find_by_email)                                                                                           \
+    X(bookings_erase)                                                                                                  \
+    X(booking_archive)
 
 enum {
 #define X(m) METHOD_##m,
@@ -1290,7 +1347,7 @@ END_TEST
 
 START_TEST(open_store_rejects_unknown_vtable_versions_and_closes_the_store)
 {
-    const unsigned versions[] = {0, 2, 99, UINT_MAX};
+    const unsigned versions[] = {0, 1, 3, 99, UINT_MAX};
     for (size_t i = 0; i < sizeof versions / sizeof *versions; i++) {
         bk_store *s = fake_store();
         s->version = versions[i];
@@ -1723,7 +1780,13 @@ START_TEST(provider_delete_rejects_null_invalid_and_unknown_ids)
     id_call_cases(call_provider_delete, NULL, "id", "provider", &w.provider, before);
     free(before);
     SUCCEEDS(db, bk_provider_delete(db, &w.other_provider));
+    /* Soft: deleting again is no error; purging removes it for good. */
+    SUCCEEDS(db, bk_provider_delete(db, &w.other_provider));
+    size_t n = 0;
+    SUCCEEDS(db, bk_provider_purge(db, BK_TIME_MAX - 1, &n));
+    ck_assert_uint_eq(n, 1);
     FAILS(db, bk_provider_delete(db, &w.other_provider), BK_ENOTFOUND, "provider");
+    FAILS(db, bk_provider_restore(db, &w.other_provider), BK_ENOTFOUND, "provider");
     /* Its service went with it. */
     bk_service *s = NULL;
     FAILS(db, bk_service_get(db, &w.other_service, &s), BK_ENOTFOUND, "service");

@@ -42,6 +42,7 @@ static void setup(void)
     for (size_t i = 0; i < n; i++)
         ck_assert_int_eq(bk_provider_delete(db, &all[i]->id), BK_OK);
     bk_provider_list_free(all, n);
+    ck_assert_int_eq(bk_provider_purge(db, BK_TIME_MAX - 1, NULL), BK_OK);
 }
 
 static void teardown(void)

@@ -231,7 +231,7 @@ static int on_keyed(void *ctx, const bk_booking *b)
 }
 
 static const bk_store_sink SINK = {NULL,       on_provider, on_service, on_availability,
-                                   on_override, on_blocked,  on_booking, on_keyed};
+                                   on_override, on_blocked,  on_booking, on_keyed, NULL, NULL};
 
 static void rec_reset(void)
 {
@@ -257,6 +257,19 @@ static const char *rec_kinds(void)
 
 static bk_store *st;
 static bk_store_err err;
+
+/* The customer email key stored with the test bookings. */
+#define EMAIL_KEY "c@example.com"
+
+/* Deletes a provider for good: soft delete, then purge. */
+static int delete_provider(bk_store *s, const bk_id *id)
+{
+    int rc = s->provider_set_deleted(s, id, 1000, &err);
+    size_t n = 0;
+    if (rc == BK_OK)
+        rc = s->provider_purge(s, 1001, &n, &err);
+    return rc == BK_OK && n != 1 ? BK_ESTORE : rc;
+}
 
 static void setup(void)
 {
@@ -413,12 +426,12 @@ static int book(unsigned n, bk_time start, bk_time end, int bb, int ba, bk_booki
     b.buffer_before_minutes = bb;
     b.buffer_after_minutes = ba;
     b.status = status;
-    return st->booking_insert(st, &b, &SINK, &err);
+    return st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err);
 }
 
 static int list_bookings(unsigned prov, bk_time from, bk_time to, int include_cancelled)
 {
-    bk_store_booking_query q = {1, mkid(K_PROV, prov), from, to, include_cancelled};
+    bk_store_booking_query q = {1, mkid(K_PROV, prov), from, to, include_cancelled, 0, NULL};
     rec_reset();
     return st->booking_list(st, &q, &SINK, &err);
 }
@@ -617,13 +630,13 @@ START_TEST(provider_delete_cascades_to_everything_it_owns)
     ck_assert_int_eq(add_blocked(st, 2, 1, T0, T0 + HOUR, "FREQ=DAILY"), BK_OK);
     bk_booking b = mkbook(1, 1, 1, T0 + 10 * HOUR, T0 + 11 * HOUR);
     b.idempotency_key = "k1";
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     bk_booking b2 = mkbook(2, 2, 2, T0 + 10 * HOUR, T0 + 11 * HOUR);
-    ck_assert_int_eq(st->booking_insert(st, &b2, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b2, EMAIL_KEY, &SINK, &err), BK_OK);
 
     bk_id p1 = mkid(K_PROV, 1), s1 = mkid(K_SVC, 1), a1 = mkid(K_AVAIL, 1);
     bk_id x1 = mkid(K_BLOCKED, 1), x2 = mkid(K_BLOCKED, 2);
-    ck_assert_int_eq(st->provider_delete(st, &p1, &err), BK_OK);
+    ck_assert_int_eq(delete_provider(st, &p1), BK_OK);
 
     ck_assert_int_eq(st->provider_get(st, &p1, &SINK, &err), BK_ENOTFOUND);
     ck_assert_int_eq(st->service_get(st, &s1, &SINK, &err), BK_ENOTFOUND);
@@ -647,14 +660,14 @@ START_TEST(provider_delete_cascades_to_everything_it_owns)
     ck_assert_int_eq(R.n, 0);
     ck_assert_int_eq(st->availability_list(st, &p1, &SINK, &err), BK_OK);
     ck_assert_int_eq(R.n, 0);
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK); /* key k1 free again */
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK); /* key k1 free again */
 }
 END_TEST
 
 START_TEST(provider_delete_missing_is_enotfound)
 {
     bk_id id = mkid(K_PROV, 9);
-    ck_assert_int_eq(st->provider_delete(st, &id, &err), BK_ENOTFOUND);
+    ck_assert_int_eq(delete_provider(st, &id), BK_ENOTFOUND);
 }
 END_TEST
 
@@ -664,7 +677,7 @@ START_TEST(many_providers_survive_index_growth_and_deletes)
         ck_assert_int_eq(add_prov(st, i), BK_OK);
     for (unsigned i = 1; i <= 300; i += 3) {
         bk_id id = mkid(K_PROV, i);
-        ck_assert_int_eq(st->provider_delete(st, &id, &err), BK_OK);
+        ck_assert_int_eq(delete_provider(st, &id), BK_OK);
     }
     for (unsigned i = 1; i <= 300; i++) {
         bk_id id = mkid(K_PROV, i);
@@ -988,7 +1001,7 @@ START_TEST(booking_insert_then_get_returns_every_field)
     b.customer_timezone = "Europe/Berlin";
     b.notes = "first visit";
     b.confirmed_at = BK_TIME_UNSET;
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     ck_assert_int_eq(R.n, 0);
 
     ck_assert_int_eq(get_booking(1), BK_OK);
@@ -1012,11 +1025,11 @@ START_TEST(booking_insert_for_missing_provider_or_service_is_enotfound)
     ck_assert_int_eq(add_prov(st, 2), BK_OK);
     ck_assert_int_eq(add_svc(st, 2, 2), BK_OK);
     bk_booking b = mkbook(1, 3, 1, T0, T0 + HOUR);
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_ENOTFOUND);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_ENOTFOUND);
     b = mkbook(1, 1, 7, T0, T0 + HOUR);
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_ENOTFOUND);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_ENOTFOUND);
     b = mkbook(1, 1, 2, T0, T0 + HOUR); /* provider 2's service */
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_ENOTFOUND);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_ENOTFOUND);
     ck_assert_int_eq(count_bookings(1), 0);
 }
 END_TEST
@@ -1187,7 +1200,7 @@ START_TEST(booking_conflicts_are_per_provider)
     ck_assert_int_eq(add_svc(st, 2, 2), BK_OK);
     ck_assert_int_eq(book(1, T0 + 10 * HOUR, T0 + 11 * HOUR, 0, 0, BK_BOOKING_CONFIRMED), BK_OK);
     bk_booking b = mkbook(2, 2, 2, T0 + 10 * HOUR, T0 + 11 * HOUR);
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
 }
 END_TEST
 
@@ -1196,12 +1209,12 @@ START_TEST(booking_idempotency_key_returns_existing_via_keyed_booking)
     seed_p1s1();
     bk_booking b = mkbook(1, 1, 1, T0 + 10 * HOUR, T0 + 11 * HOUR);
     b.idempotency_key = "retry-me";
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
 
     /* Same key, new id, other time: nothing inserted, the first returned. */
     bk_booking again = mkbook(2, 1, 1, T0 + 14 * HOUR, T0 + 15 * HOUR);
     again.idempotency_key = "retry-me";
-    ck_assert_int_eq(st->booking_insert(st, &again, &SINK, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &again, EMAIL_KEY, &SINK, &err), BK_EEXISTS);
     ck_assert_int_eq(R.n, 1);
     ck_assert_int_eq(R.ev[0].kind, 'K');
     char want[TEXT_SIZE];
@@ -1212,7 +1225,7 @@ START_TEST(booking_idempotency_key_returns_existing_via_keyed_booking)
     rec_reset();
     bk_booking retry = mkbook(3, 1, 1, T0 + 10 * HOUR, T0 + 11 * HOUR);
     retry.idempotency_key = "retry-me";
-    ck_assert_int_eq(st->booking_insert(st, &retry, &SINK, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &retry, EMAIL_KEY, &SINK, &err), BK_EEXISTS);
     ck_assert_int_eq(R.n, 1);
     ck_assert_int_eq(R.ev[0].kind, 'K');
     ck_assert_str_eq(R.ev[0].id, b.id.s);
@@ -1220,8 +1233,8 @@ START_TEST(booking_idempotency_key_returns_existing_via_keyed_booking)
     ck_assert_int_eq(count_bookings(1), 1);
     /* A NULL keyed_booking callback is allowed. */
     bk_store_sink quiet = {0};
-    ck_assert_int_eq(st->booking_insert(st, &retry, &quiet, &err), BK_EEXISTS);
-    ck_assert_int_eq(st->booking_insert(st, &retry, NULL, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &retry, EMAIL_KEY, &quiet, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &retry, EMAIL_KEY, NULL, &err), BK_EEXISTS);
 }
 END_TEST
 
@@ -1231,10 +1244,10 @@ START_TEST(booking_idempotency_key_holds_for_cancelled_bookings)
     bk_booking b = mkbook(1, 1, 1, T0 + 10 * HOUR, T0 + 11 * HOUR);
     b.idempotency_key = "k";
     b.status = BK_BOOKING_CANCELLED;
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     bk_booking again = mkbook(2, 1, 1, T0 + 12 * HOUR, T0 + 13 * HOUR);
     again.idempotency_key = "k";
-    ck_assert_int_eq(st->booking_insert(st, &again, &SINK, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &again, EMAIL_KEY, &SINK, &err), BK_EEXISTS);
     ck_assert_int_eq(R.n, 1);
     ck_assert_int_eq(R.ev[0].status, BK_BOOKING_CANCELLED);
 }
@@ -1247,10 +1260,10 @@ START_TEST(booking_idempotency_key_is_per_provider)
     ck_assert_int_eq(add_svc(st, 2, 2), BK_OK);
     bk_booking b = mkbook(1, 1, 1, T0, T0 + HOUR);
     b.idempotency_key = "same";
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     bk_booking c = mkbook(2, 2, 2, T0, T0 + HOUR);
     c.idempotency_key = "same";
-    ck_assert_int_eq(st->booking_insert(st, &c, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &c, EMAIL_KEY, &SINK, &err), BK_OK);
     ck_assert_int_eq(R.n, 0);
 }
 END_TEST
@@ -1260,12 +1273,12 @@ START_TEST(booking_keyed_callback_failure_is_returned)
     seed_p1s1();
     bk_booking b = mkbook(1, 1, 1, T0, T0 + HOUR);
     b.idempotency_key = "k";
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     R.stop_after = 1;
     R.stop_rc = BK_ENOMEM;
     bk_booking again = mkbook(2, 1, 1, T0, T0 + HOUR);
     again.idempotency_key = "k";
-    ck_assert_int_eq(st->booking_insert(st, &again, &SINK, &err), BK_ENOMEM);
+    ck_assert_int_eq(st->booking_insert(st, &again, EMAIL_KEY, &SINK, &err), BK_ENOMEM);
     ck_assert_int_eq(count_bookings(1), 1);
 }
 END_TEST
@@ -1281,7 +1294,7 @@ START_TEST(booking_update_with_stale_version_is_estale_and_changes_nothing)
     bk_booking b = mkbook(1, 1, 1, T0 + 10 * HOUR, T0 + 11 * HOUR);
     b.status = BK_BOOKING_CANCELLED;
     b.lock_version = 3;
-    ck_assert_int_eq(st->booking_update(st, &b, 2, &err), BK_ESTALE);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 2, &err), BK_ESTALE);
     ck_assert_int_eq(err.code, BK_ESTALE);
     ck_assert_int_eq(get_booking(1), BK_OK);
     ck_assert_str_eq(R.ev[0].text, before);
@@ -1295,7 +1308,7 @@ START_TEST(booking_update_onto_another_booking_is_econflict)
     ck_assert_int_eq(book(2, T0 + 12 * HOUR, T0 + 13 * HOUR, 0, 15, BK_BOOKING_CONFIRMED), BK_OK);
     bk_booking b = mkbook(1, 1, 1, T0 + 13 * HOUR + 10 * MIN, T0 + 14 * HOUR);
     b.lock_version = 2;
-    ck_assert_int_eq(st->booking_update(st, &b, 1, &err), BK_ECONFLICT);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 1, &err), BK_ECONFLICT);
     bk_id id2 = mkid(K_BOOK, 2);
     ck_assert_msg(strstr(err.message, id2.s) != NULL, "message: %s", err.message);
     ck_assert_int_eq(get_booking(1), BK_OK);
@@ -1315,7 +1328,7 @@ START_TEST(booking_update_moves_over_its_own_range_and_bumps_version)
     b.lock_version = 2;
     b.notes = "moved";
     b.created_at = BK_TIME_UNSET;
-    ck_assert_int_eq(st->booking_update(st, &b, 1, &err), BK_OK);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 1, &err), BK_OK);
     ck_assert_int_eq(get_booking(1), BK_OK);
     b.created_at = 5001;
     char want[TEXT_SIZE];
@@ -1332,8 +1345,8 @@ START_TEST(booking_update_moves_over_its_own_range_and_bumps_version)
 
     /* The next update needs the new version. */
     b.lock_version = 3;
-    ck_assert_int_eq(st->booking_update(st, &b, 1, &err), BK_ESTALE);
-    ck_assert_int_eq(st->booking_update(st, &b, 2, &err), BK_OK);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 1, &err), BK_ESTALE);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 2, &err), BK_OK);
 }
 END_TEST
 
@@ -1346,13 +1359,13 @@ START_TEST(booking_update_to_cancelled_frees_the_range)
     b.cancellation_reason = "sick";
     b.cancelled_at = T0;
     b.lock_version = 2;
-    ck_assert_int_eq(st->booking_update(st, &b, 1, &err), BK_OK);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 1, &err), BK_OK);
     ck_assert_int_eq(book(2, T0 + 10 * HOUR, T0 + 11 * HOUR, 0, 0, BK_BOOKING_CONFIRMED), BK_OK);
 
     /* Bringing the cancelled one back to life now conflicts. */
     b.status = BK_BOOKING_CONFIRMED;
     b.lock_version = 3;
-    ck_assert_int_eq(st->booking_update(st, &b, 2, &err), BK_ECONFLICT);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 2, &err), BK_ECONFLICT);
     ck_assert_int_eq(list_bookings(1, T0, T0 + DAY, 0), BK_OK);
     const unsigned live[] = {2};
     assert_ids("live", 1, live, K_BOOK);
@@ -1365,18 +1378,18 @@ START_TEST(booking_update_keeps_provider_and_rekeys)
     ck_assert_int_eq(add_prov(st, 2), BK_OK);
     bk_booking b = mkbook(1, 1, 1, T0, T0 + HOUR);
     b.idempotency_key = "old";
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
     bk_booking other = mkbook(2, 1, 1, T0 + 2 * HOUR, T0 + 3 * HOUR);
     other.idempotency_key = "taken";
-    ck_assert_int_eq(st->booking_insert(st, &other, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &other, EMAIL_KEY, &SINK, &err), BK_OK);
 
     bk_booking u = b;
     u.provider = mkid(K_PROV, 2); /* ignored */
     u.idempotency_key = "taken";
     u.lock_version = 2;
-    ck_assert_int_eq(st->booking_update(st, &u, 1, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_update(st, &u, EMAIL_KEY, 1, &err), BK_EEXISTS);
     u.idempotency_key = "new";
-    ck_assert_int_eq(st->booking_update(st, &u, 1, &err), BK_OK);
+    ck_assert_int_eq(st->booking_update(st, &u, EMAIL_KEY, 1, &err), BK_OK);
     ck_assert_int_eq(get_booking(1), BK_OK);
     ck_assert_ptr_nonnull(strstr(R.ev[0].text, idstr(K_PROV, 1)));
     ck_assert_int_eq(count_bookings(1), 2);
@@ -1384,11 +1397,11 @@ START_TEST(booking_update_keeps_provider_and_rekeys)
     /* "old" is free, "new" is held. */
     bk_booking c = mkbook(3, 1, 1, T0 + 5 * HOUR, T0 + 6 * HOUR);
     c.idempotency_key = "old";
-    ck_assert_int_eq(st->booking_insert(st, &c, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &c, EMAIL_KEY, &SINK, &err), BK_OK);
     c = mkbook(4, 1, 1, T0 + 7 * HOUR, T0 + 8 * HOUR);
     c.idempotency_key = "new";
     rec_reset();
-    ck_assert_int_eq(st->booking_insert(st, &c, &SINK, &err), BK_EEXISTS);
+    ck_assert_int_eq(st->booking_insert(st, &c, EMAIL_KEY, &SINK, &err), BK_EEXISTS);
     ck_assert_str_eq(R.ev[0].id, b.id.s);
 }
 END_TEST
@@ -1397,7 +1410,7 @@ START_TEST(booking_update_missing_is_enotfound)
 {
     seed_p1s1();
     bk_booking b = mkbook(1, 1, 1, T0, T0 + HOUR);
-    ck_assert_int_eq(st->booking_update(st, &b, 1, &err), BK_ENOTFOUND);
+    ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, 1, &err), BK_ENOTFOUND);
 }
 END_TEST
 
@@ -1446,7 +1459,7 @@ START_TEST(booking_index_agrees_with_brute_force)
                 if (&model[k] != m && model[k].live &&
                     model_overlaps(m->os, m->oe, model[k].os, model[k].oe))
                     expect = BK_ECONFLICT;
-            ck_assert_int_eq(st->booking_update(st, &b, m->version, &err), expect);
+            ck_assert_int_eq(st->booking_update(st, &b, EMAIL_KEY, m->version, &err), expect);
             if (expect == BK_OK) {
                 m->live = !m->live;
                 m->version++;
@@ -1538,7 +1551,7 @@ static void seed_schedule(void)
         BK_ECONFLICT);
     ck_assert_int_eq(book(6, T0 + 6 * HOUR, T0 + 7 * HOUR, 0, 0, BK_BOOKING_CONFIRMED), BK_OK);
     bk_booking other = mkbook(7, 2, 2, T0 + 14 * HOUR, T0 + 15 * HOUR);
-    ck_assert_int_eq(st->booking_insert(st, &other, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &other, EMAIL_KEY, &SINK, &err), BK_OK);
 }
 
 static bk_schedule_request schedule_request(void)
@@ -1574,7 +1587,7 @@ START_TEST(schedule_load_adds_the_keyed_booking_whatever_its_status_or_time)
     bk_booking b = mkbook(20, 1, 1, T0 + 30 * DAY, T0 + 30 * DAY + HOUR);
     b.idempotency_key = "client-42";
     b.status = BK_BOOKING_CANCELLED;
-    ck_assert_int_eq(st->booking_insert(st, &b, &SINK, &err), BK_OK);
+    ck_assert_int_eq(st->booking_insert(st, &b, EMAIL_KEY, &SINK, &err), BK_OK);
 
     bk_schedule_request req = schedule_request();
     req.idempotency_key = "client-42";
@@ -1663,7 +1676,7 @@ START_TEST(sink_returning_nonzero_stops_booking_list)
         ck_assert_int_eq(book(i + 1, T0 + (bk_time)i * HOUR, T0 + (bk_time)i * HOUR + HOUR, 0, 0,
                               BK_BOOKING_CONFIRMED),
                          BK_OK);
-    bk_store_booking_query q = {1, mkid(K_PROV, 1), T0, T0 + DAY, 1};
+    bk_store_booking_query q = {1, mkid(K_PROV, 1), T0, T0 + DAY, 1, 0, NULL};
     rec_reset();
     R.stop_after = 3;
     R.stop_rc = 5;
@@ -1753,7 +1766,7 @@ START_TEST(shared_store_is_freed_after_last_close_and_recreated_empty)
     ck_assert_int_eq(add_prov(a, 1), BK_OK);
     ck_assert_int_eq(add_svc(a, 1, 1), BK_OK);
     bk_booking bk = mkbook(1, 1, 1, T0, T0 + HOUR);
-    ck_assert_int_eq(b->booking_insert(b, &bk, &SINK, &err), BK_OK);
+    ck_assert_int_eq(b->booking_insert(b, &bk, EMAIL_KEY, &SINK, &err), BK_OK);
     a->close(a);
     b->close(b);
 
@@ -1779,7 +1792,7 @@ START_TEST(null_arguments_are_einval_not_crashes)
     ck_assert_int_eq(st->provider_insert(st, NULL, "x", "x", &err), BK_EINVAL);
     ck_assert_int_eq(st->provider_insert(st, &p, NULL, "x", &err), BK_EINVAL);
     ck_assert_int_eq(st->provider_update(st, &p, "x", NULL, &err), BK_EINVAL);
-    ck_assert_int_eq(st->booking_insert(st, NULL, &SINK, &err), BK_EINVAL);
+    ck_assert_int_eq(st->booking_insert(st, NULL, EMAIL_KEY, &SINK, &err), BK_EINVAL);
     ck_assert_int_eq(st->booking_list(st, NULL, &SINK, &err), BK_EINVAL);
     ck_assert_int_eq(st->schedule_load(st, NULL, &SINK, &err), BK_EINVAL);
     ck_assert_int_eq(st->override_put(st, NULL, NULL), BK_EINVAL);
@@ -1819,7 +1832,7 @@ static void *race_thread(void *arg)
         bk_time start = T0 + (bk_time)r * HOUR + (bk_time)me->tid * MIN;
         bk_booking b = mkbook(1000 + r * RACE_THREADS + me->tid, 1, 1, start, start + 30 * MIN);
         store_err_clear(&e);
-        int rc = me->store->booking_insert(me->store, &b, NULL, &e);
+        int rc = me->store->booking_insert(me->store, &b, EMAIL_KEY, NULL, &e);
         if (rc == BK_OK)
             atomic_fetch_add(&me->race->wins[r], 1);
         else if (rc == BK_ECONFLICT)
@@ -1860,7 +1873,7 @@ START_TEST(racing_handles_book_each_slot_exactly_once)
     ck_assert_int_eq(atomic_load(&race.conflicts), RACE_ROUNDS * (RACE_THREADS - 1));
     ck_assert_int_eq(atomic_load(&race.other), 0);
 
-    bk_store_booking_query q = {1, mkid(K_PROV, 1), BK_TIME_MIN, BK_TIME_MAX, 1};
+    bk_store_booking_query q = {1, mkid(K_PROV, 1), BK_TIME_MIN, BK_TIME_MAX, 1, 0, NULL};
     rec_reset();
     ck_assert_int_eq(seed->booking_list(seed, &q, &SINK, &err), BK_OK);
     ck_assert_int_eq(R.n, RACE_ROUNDS);

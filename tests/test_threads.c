@@ -144,6 +144,7 @@ static void run_race(const char *name, int same_start, int use_key, race *result
         ck_assert_msg(list[i - 1]->end <= list[i]->start, "stored bookings %zu and %zu overlap", i - 1, i);
     bk_booking_list_free(list, n);
     ck_assert_int_eq(bk_provider_delete(setup, &provider), BK_OK);
+    ck_assert_int_eq(bk_provider_purge(setup, BK_TIME_MAX - 1, NULL), BK_OK);
     bk_close(setup);
 }
 

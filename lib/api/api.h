@@ -55,6 +55,18 @@ int v_int(bk_db *db, const char *field, long long v, long long lo, long long hi)
 int v_date(bk_db *db, const char *field, const bk_date *d);
 int v_currency(bk_db *db, const char *field, const char *code);
 int v_local_interval(bk_db *db, const char *field, int start_minute, int end_minute);
+/* An email as stored (NFC) and as compared (case-folded NFC key). */
+typedef struct api_email {
+    char *nfc;
+    char *key;
+} api_email;
+/* Validates an email (v_email rules, required) and computes its forms;
+ * api_email_free releases them (also after a failure, or zeroed). */
+int api_email_forms(bk_db *db, const char *field, const char *email, api_email *out);
+void api_email_free(api_email *e);
+/* A login name (username or email) as the store compares it. */
+int api_login_key(bk_db *db, const char *field, const char *login, char **key);
+
 /* A caller's text for a message: at most max bytes of s, cut on a character
  * boundary, with bytes that are not UTF-8 or are control characters shown
  * as \xNN, so that messages stay valid text for bindings.  Returns buf. */
@@ -143,7 +155,16 @@ void api_schedule_input(const api_schedule *s, bk_time from, bk_time to, bk_time
 int api_schedule_explain(bk_db *db, const api_schedule *s, const engine_input *in, bk_time start,
                          bk_slot_verdict *out);
 
-/* BK_OK if provider `id` exists, else BK_ENOTFOUND (providers.c). */
+/* libsodium initialised (credentials.c); BK_ESTORE if it cannot be. */
+int api_sodium_ready(bk_db *db);
+
+/* Performs a token's action on booking `id` and uses the token (`hash`)
+ * up, atomically (bookings.c). */
+int api_booking_token_action(bk_db *db, const bk_id *id, bk_token_action action, const unsigned char hash[32],
+                             const bk_token_redeem_params *params, bk_time now, bk_booking **out);
+
+/* BK_OK if provider `id` exists and is not deleted, else BK_ENOTFOUND
+ * (providers.c). */
 int api_require_provider(bk_db *db, const char *field, const bk_id *id);
 
 #endif

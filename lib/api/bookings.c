@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "util/alloc.h"
+#include "util/strutil.h"
 
 BK_API const char *bk_booking_status_name(bk_booking_status status)
 {
@@ -99,6 +100,8 @@ static int collect_keyed(void *ctx, const bk_booking *b)
     return *slot ? BK_OK : BK_ENOMEM;
 }
 
+static int book(bk_db *db, const bk_book_request *req, bk_time now, const char *email_key, bk_booking **out);
+
 BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out)
 {
     API_ENTER(db);
@@ -108,6 +111,20 @@ BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out)
     int rc = validate_request(db, req, &now);
     if (rc)
         return rc;
+    /* Stored NFC, compared (idempotent retries) NFC, listed by folded key. */
+    api_email email;
+    if ((rc = api_email_forms(db, "customer_email", req->customer_email, &email)))
+        return rc;
+    bk_book_request r = *req;
+    r.customer_email = email.nfc;
+    rc = book(db, &r, now, email.key, out);
+    api_email_free(&email);
+    return rc;
+}
+
+static int book(bk_db *db, const bk_book_request *req, bk_time now, const char *email_key, bk_booking **out)
+{
+    int rc;
     api_schedule s;
     const char *key = opt(req->idempotency_key);
     if ((rc = api_schedule_load(db, &req->provider, &req->service, req->start, req->start + 1, key, &s)))
@@ -153,6 +170,7 @@ BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out)
         b.created_at = b.updated_at = api_clock();
         b.confirmed_at = b.status == BK_BOOKING_CONFIRMED ? b.created_at : BK_TIME_UNSET;
         b.cancelled_at = BK_TIME_UNSET;
+        b.archived_at = BK_TIME_UNSET;
     }
     api_schedule_free(&s);
     if (rc != BK_OK)
@@ -169,7 +187,7 @@ BK_API int bk_book(bk_db *db, const bk_book_request *req, bk_booking **out)
     bk_store_sink sink = {0};
     sink.ctx = &raced;
     sink.keyed_booking = collect_keyed;
-    rc = db->store->booking_insert(db->store, &b, &sink, &db->err);
+    rc = db->store->booking_insert(db->store, &b, email_key, &sink, &db->err);
     if (rc == BK_EEXISTS && raced) {
         store_err_clear(&db->err);
         rc = resolve_keyed(db, req, raced, out);
@@ -216,10 +234,17 @@ BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id)
     if (!mine)
         return api_fail(db, BK_ENOTFOUND, "service: %s is not a service of provider %s", spec->service.s,
                         spec->provider.s);
+    api_email email;
+    if ((rc = api_email_forms(db, "customer_email", spec->customer_email, &email)))
+        return rc;
     bk_booking b = *spec;
     b.version = BK_BOOKING_VERSION;
-    if ((rc = api_new_id(db, &b.id)))
+    b.customer_email = email.nfc;
+    b.archived_at = BK_TIME_UNSET;
+    if ((rc = api_new_id(db, &b.id))) {
+        api_email_free(&email);
         return rc;
+    }
     b.lock_version = 1;
     b.idempotency_key = opt(spec->idempotency_key);
     b.customer_phone = opt(spec->customer_phone);
@@ -235,7 +260,8 @@ BK_API int bk_booking_import(bk_db *db, const bk_booking *spec, bk_id *out_id)
     else if (b.cancelled_at == BK_TIME_UNSET)
         b.cancelled_at = b.created_at;
     bk_store_sink sink = {0};
-    rc = db->store->booking_insert(db->store, &b, &sink, &db->err);
+    rc = db->store->booking_insert(db->store, &b, email.key, &sink, &db->err);
+    api_email_free(&email);
     if (rc == BK_EEXISTS)
         rc = api_fail(db, BK_EINVAL, "idempotency_key: '%s' is already used by another booking of the provider",
                       b.idempotency_key);
@@ -260,6 +286,14 @@ BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***
         return rc;
     if (f->to <= f->from)
         return api_fail(db, BK_EINVAL, "to: must be after from");
+    const unsigned every = BK_STATUS_BIT(BK_BOOKING_PENDING) | BK_STATUS_BIT(BK_BOOKING_CONFIRMED) |
+                           BK_STATUS_BIT(BK_BOOKING_CANCELLED) | BK_STATUS_BIT(BK_BOOKING_COMPLETED) |
+                           BK_STATUS_BIT(BK_BOOKING_NO_SHOW);
+    if (f->statuses & ~every)
+        return api_fail(db, BK_EINVAL, "statuses: 0x%x has bits that are not BK_STATUS_BIT of a status", f->statuses);
+    api_email email = {0};
+    if (f->customer_email && (rc = api_email_forms(db, "customer_email", f->customer_email, &email)))
+        return rc;
     bk_store_booking_query q;
     memset(&q, 0, sizeof q);
     q.version = 1;
@@ -267,9 +301,12 @@ BK_API int bk_booking_list(bk_db *db, const bk_booking_filter *f, bk_booking ***
     q.from = f->from;
     q.to = f->to;
     q.include_cancelled = f->include_cancelled;
+    q.statuses = f->statuses;
+    q.customer_email_key = email.key;
     api_collect c = {0};
     bk_store_sink sink = api_collect_sink(&c);
     rc = db->store->booking_list(db->store, &q, &sink, &db->err);
+    api_email_free(&email);
     return api_list_result(db, rc, &c, (void ***)out, n);
 }
 
@@ -303,20 +340,85 @@ static int read_for_change(bk_db *db, const bk_id *id, int64_t expected_lock_ver
     return rc;
 }
 
-/* Writes `next` over the stored booking if it is still at `expected`; the
- * caller's copy is made first so that no error can follow the write. */
-static int write_change(bk_db *db, bk_booking *next, int64_t expected, bk_booking **out)
+/* Writes `next` over the stored booking if it is still at `expected` --
+ * with token_hash, only together with using that token up; the caller's
+ * copy is made first so that no error can follow the write. */
+static int write_change(bk_db *db, bk_booking *next, int64_t expected, const unsigned char *token_hash,
+                        bk_time now, bk_booking **out)
 {
     next->lock_version = expected + 1;
     next->updated_at = api_clock();
+    api_email email;
+    int rc = api_email_forms(db, "customer_email", next->customer_email, &email);
+    if (rc)
+        return rc;
     bk_booking *copy = NULL;
-    if (out && !(copy = rec_booking_dup(next)))
+    if (out && !(copy = rec_booking_dup(next))) {
+        api_email_free(&email);
         return api_fail(db, BK_ENOMEM, "out of memory");
-    int rc = api_store_result(db, db->store->booking_update(db->store, next, expected, &db->err));
+    }
+    if (token_hash)
+        rc = db->store->token_redeem(db->store, token_hash, now, next, email.key, expected, &db->err);
+    else
+        rc = db->store->booking_update(db->store, next, email.key, expected, &db->err);
+    api_email_free(&email);
+    rc = api_store_result(db, rc);
     if (rc == BK_OK && out)
         *out = copy;
     else
         bk_booking_free(copy);
+    return rc;
+}
+
+/* The booking `cur` would become after a status move, in *next (which
+ * shares cur's strings and `reason`). */
+static int plan_move(bk_db *db, const bk_booking *cur, bk_booking_status to, const char *reason, bk_booking *next)
+{
+    if (!move_allowed(cur->status, to))
+        return api_fail(db, BK_ESTATE, "status: a %s booking cannot become %s", bk_booking_status_name(cur->status),
+                        bk_booking_status_name(to));
+    *next = *cur;
+    next->status = to;
+    bk_time now = api_clock();
+    if (to == BK_BOOKING_CONFIRMED)
+        next->confirmed_at = now;
+    if (to == BK_BOOKING_CANCELLED) {
+        next->cancelled_at = now;
+        next->cancellation_reason = opt(reason);
+    }
+    return BK_OK;
+}
+
+/* The booking `cur` would become moved to new_start, under bk_book's rules
+ * (its own occupied range ignored), in *next. */
+static int plan_reschedule(bk_db *db, const bk_booking *cur, bk_time new_start, bk_time now, bk_booking *next)
+{
+    if (cur->status != BK_BOOKING_PENDING && cur->status != BK_BOOKING_CONFIRMED)
+        return api_fail(db, BK_ESTATE, "status: a %s booking cannot be rescheduled", bk_booking_status_name(cur->status));
+    api_schedule s;
+    int rc = api_schedule_load(db, &cur->provider, &cur->service, new_start, new_start + 1, NULL, &s);
+    if (rc)
+        return rc;
+    api_schedule_forget_booking(&s, &cur->id);
+    if (!s.service->active)
+        rc = api_fail(db, BK_EINVAL, "service: %s is inactive", s.service->id.s);
+    *next = *cur;
+    if (rc == BK_OK) {
+        engine_input in;
+        api_schedule_input(&s, new_start, new_start + 1, now, &in);
+        bk_slot_verdict verdict = BK_SLOT_VERDICT_INIT;
+        rc = api_schedule_explain(db, &s, &in, new_start, &verdict);
+        if (rc == BK_OK && verdict.reason == BK_SLOT_CONFLICT)
+            rc = api_fail(db, BK_ECONFLICT, "new_start: %s", verdict.message);
+        else if (rc == BK_OK && verdict.reason != BK_SLOT_OFFERED)
+            rc = api_fail(db, BK_EUNAVAILABLE, "new_start: %s", verdict.message);
+        /* Same rules as bk_book: the service's current length and buffers. */
+        next->start = new_start;
+        next->end = new_start + (bk_time)s.service->duration_minutes * 60;
+        next->buffer_before_minutes = s.service->buffer_before_minutes;
+        next->buffer_after_minutes = s.service->buffer_after_minutes;
+    }
+    api_schedule_free(&s);
     return rc;
 }
 
@@ -331,21 +433,9 @@ static int move(bk_db *db, const bk_id *id, int64_t expected, bk_booking_status 
     bk_booking *cur = NULL;
     if ((rc = read_for_change(db, id, expected, &cur)))
         return rc;
-    if (!move_allowed(cur->status, to)) {
-        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot become %s", bk_booking_status_name(cur->status),
-                      bk_booking_status_name(to));
-    } else {
-        bk_booking next = *cur;
-        next.status = to;
-        bk_time now = api_clock();
-        if (to == BK_BOOKING_CONFIRMED)
-            next.confirmed_at = now;
-        if (to == BK_BOOKING_CANCELLED) {
-            next.cancelled_at = now;
-            next.cancellation_reason = opt(reason);
-        }
-        rc = write_change(db, &next, expected, out);
-    }
+    bk_booking next;
+    if ((rc = plan_move(db, cur, to, reason, &next)) == BK_OK)
+        rc = write_change(db, &next, expected, NULL, BK_TIME_UNSET, out);
     bk_booking_free(cur);
     return rc;
 }
@@ -391,38 +481,35 @@ BK_API int bk_booking_reschedule(bk_db *db, const bk_id *id, int64_t expected_lo
     bk_booking *cur = NULL;
     if ((rc = read_for_change(db, id, expected_lock_version, &cur)))
         return rc;
-    if (cur->status != BK_BOOKING_PENDING && cur->status != BK_BOOKING_CONFIRMED) {
-        rc = api_fail(db, BK_ESTATE, "status: a %s booking cannot be rescheduled", bk_booking_status_name(cur->status));
-        bk_booking_free(cur);
-        return rc;
-    }
-    api_schedule s;
-    if ((rc = api_schedule_load(db, &cur->provider, &cur->service, new_start, new_start + 1, NULL, &s))) {
-        bk_booking_free(cur);
-        return rc;
-    }
-    api_schedule_forget_booking(&s, id);
-    if (!s.service->active)
-        rc = api_fail(db, BK_EINVAL, "service: %s is inactive", s.service->id.s);
-    bk_booking next = *cur;
-    if (rc == BK_OK) {
-        engine_input in;
-        api_schedule_input(&s, new_start, new_start + 1, now, &in);
-        bk_slot_verdict verdict = BK_SLOT_VERDICT_INIT;
-        rc = api_schedule_explain(db, &s, &in, new_start, &verdict);
-        if (rc == BK_OK && verdict.reason == BK_SLOT_CONFLICT)
-            rc = api_fail(db, BK_ECONFLICT, "new_start: %s", verdict.message);
-        else if (rc == BK_OK && verdict.reason != BK_SLOT_OFFERED)
-            rc = api_fail(db, BK_EUNAVAILABLE, "new_start: %s", verdict.message);
-        /* Same rules as bk_book: the service's current length and buffers. */
-        next.start = new_start;
-        next.end = new_start + (bk_time)s.service->duration_minutes * 60;
-        next.buffer_before_minutes = s.service->buffer_before_minutes;
-        next.buffer_after_minutes = s.service->buffer_after_minutes;
-    }
-    api_schedule_free(&s);
-    if (rc == BK_OK)
-        rc = write_change(db, &next, expected_lock_version, out);
+    bk_booking next;
+    if ((rc = plan_reschedule(db, cur, new_start, now, &next)) == BK_OK)
+        rc = write_change(db, &next, expected_lock_version, NULL, BK_TIME_UNSET, out);
     bk_booking_free(cur);
+    return rc;
+}
+
+/* A token's action on the booking as it is now, committed together with
+ * using the token up.  A token holder did not read a version: a
+ * concurrent change of the booking (BK_ESTALE) is read again and the
+ * action re-planned, a bounded number of times. */
+int api_booking_token_action(bk_db *db, const bk_id *id, bk_token_action action, const unsigned char hash[32],
+                             const bk_token_redeem_params *params, bk_time now, bk_booking **out)
+{
+    int rc = BK_ESTALE;
+    for (int attempt = 0; attempt < 8 && rc == BK_ESTALE; attempt++) {
+        bk_booking *cur = NULL;
+        if ((rc = bk_booking_get(db, id, &cur)))
+            return rc;
+        bk_booking next;
+        switch (action) {
+        case BK_TOKEN_CONFIRM: rc = plan_move(db, cur, BK_BOOKING_CONFIRMED, NULL, &next); break;
+        case BK_TOKEN_CANCEL: rc = plan_move(db, cur, BK_BOOKING_CANCELLED, params->reason, &next); break;
+        case BK_TOKEN_RESCHEDULE: rc = plan_reschedule(db, cur, params->new_start, now, &next); break;
+        default: rc = api_fail(db, BK_ESTORE, "token: stored action %d is unknown", (int)action); break;
+        }
+        if (rc == BK_OK)
+            rc = write_change(db, &next, cur->lock_version, hash, now, out);
+        bk_booking_free(cur);
+    }
     return rc;
 }

@@ -74,12 +74,14 @@ bk_time api_clock(void) { return (bk_time)time(NULL); }
 /* Every method must be present: the library calls them unguarded. */
 static int store_complete(const bk_store *s)
 {
-    return s->close && s->provider_insert && s->provider_update && s->provider_delete &&
-           s->provider_get && s->provider_list && s->service_insert && s->service_update &&
-           s->service_get && s->service_list && s->availability_insert && s->availability_delete &&
-           s->availability_list && s->override_put && s->override_delete && s->override_list &&
-           s->blocked_insert && s->blocked_delete && s->blocked_list && s->booking_insert &&
-           s->booking_get && s->booking_list && s->booking_update && s->schedule_load;
+    return s->close && s->provider_insert && s->provider_update && s->provider_get && s->provider_list &&
+           s->service_insert && s->service_update && s->service_get && s->service_list &&
+           s->availability_insert && s->availability_delete && s->availability_list && s->override_put &&
+           s->override_delete && s->override_list && s->blocked_insert && s->blocked_delete && s->blocked_list &&
+           s->booking_insert && s->booking_get && s->booking_list && s->booking_update && s->schedule_load &&
+           s->provider_set_deleted && s->provider_purge && s->provider_password_set && s->provider_login &&
+           s->token_insert && s->token_get && s->token_redeem && s->booking_find_by_email && s->bookings_erase &&
+           s->booking_archive;
 }
 
 BK_API int bk_open_store(bk_db **out, bk_store *store)

@@ -238,7 +238,9 @@ bk_store_sink api_collect_sink(api_collect *c)
                           collect_override,
                           collect_blocked,
                           collect_booking,
-                          collect_booking};
+                          collect_booking,
+                          NULL,
+                          NULL};
     return sink;
 }
 

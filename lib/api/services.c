@@ -25,7 +25,7 @@ BK_API int bk_service_create(bk_db *db, const bk_service *spec, bk_id *out_id)
 {
     API_ENTER(db);
     int rc = validate_service(db, spec);
-    if (rc || (rc = v_id(db, "provider", &spec->provider)))
+    if (rc || (rc = api_require_provider(db, "provider", &spec->provider)))
         return rc;
     bk_service s = *spec;
     s.version = BK_SERVICE_VERSION;

@@ -180,7 +180,7 @@ static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_
     req.last_date = civil_bk_date_from_days(last_day);
     req.idempotency_key = key;
     bk_store_sink sink = {s, sink_provider, sink_service, sink_availability, sink_override,
-                          sink_blocked, sink_booking, sink_keyed};
+                          sink_blocked, sink_booking, sink_keyed, NULL, NULL};
     int rc = db->store->schedule_load(db->store, &req, &sink, &db->err);
     if (rc == BK_ENOMEM && !db->err.message[0])
         api_fail(db, BK_ENOMEM, "out of memory loading the schedule");

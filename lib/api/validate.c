@@ -5,6 +5,7 @@
 #include <unicode/ucurr.h>
 
 #include "api/api.h"
+#include "util/alloc.h"
 #include "util/civil.h"
 #include "util/strutil.h"
 #include "util/uuid.h"
@@ -94,6 +95,43 @@ int v_email(bk_db *db, const char *field, const char *s, int required)
         if ((unsigned char)*p <= ' ')
             return api_fail(db, BK_EINVAL, "%s: must not contain spaces or control characters", field);
     return BK_OK;
+}
+
+static int text_result(bk_db *db, const char *field, int r)
+{
+    return r == -2 ? api_fail(db, BK_ENOMEM, "out of memory") : api_fail(db, BK_EINVAL, "%s: not valid text", field);
+}
+
+int api_email_forms(bk_db *db, const char *field, const char *email, api_email *out)
+{
+    out->nfc = out->key = NULL;
+    int rc = v_email(db, field, email, 1);
+    if (rc)
+        return rc;
+    int r = strutil_nfc(email, &out->nfc);
+    if (r == 0)
+        r = strutil_fold_key(email, &out->key);
+    if (r == 0)
+        return BK_OK;
+    api_email_free(out);
+    return text_result(db, field, r);
+}
+
+void api_email_free(api_email *e)
+{
+    bki_free(e->nfc);
+    bki_free(e->key);
+    e->nfc = e->key = NULL;
+}
+
+int api_login_key(bk_db *db, const char *field, const char *login, char **key)
+{
+    *key = NULL;
+    int rc = v_text(db, field, login, 1, 254);
+    if (rc)
+        return rc;
+    int r = strutil_fold_key(login, key);
+    return r == 0 ? BK_OK : text_result(db, field, r);
 }
 
 int v_zone(bk_db *db, const char *field, const char *zone, const tz_zone **out)

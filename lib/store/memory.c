@@ -29,6 +29,8 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/alloc.h"
@@ -350,6 +352,7 @@ struct mprov {
     pvec live;        /* live ones, by occupied start, id */
     bk_time live_maxlen;
     pvec keyed;       /* those with an idempotency key, by key */
+    char *password_hash; /* NULL until one is set */
 };
 
 enum { SS_NAME, SS_DESCRIPTION, SS_CURRENCY, SS_COUNT };
@@ -386,6 +389,7 @@ enum {
     BS_CUSTOMER_TIMEZONE,
     BS_NOTES,
     BS_CANCELLATION_REASON,
+    BS_EMAIL_KEY, /* customer_email_key: not in the record, kept beside it */
     BS_COUNT
 };
 
@@ -457,8 +461,9 @@ static void book_bind(struct mbook *m)
     m->rec.cancellation_reason = m->own[BS_CANCELLATION_REASON];
 }
 
-static void book_sources(const char *src[BS_COUNT], const bk_booking *b)
+static void book_sources(const char *src[BS_COUNT], const bk_booking *b, const char *email_key)
 {
+    src[BS_EMAIL_KEY] = email_key;
     src[BS_IDEMPOTENCY_KEY] = b->idempotency_key;
     src[BS_CUSTOMER_NAME] = b->customer_name;
     src[BS_CUSTOMER_EMAIL] = b->customer_email;
@@ -605,6 +610,15 @@ static int cmp_ovr(const void *elem, const void *key)
 /* Store data, handles, registry                                       */
 /* ------------------------------------------------------------------ */
 
+struct mtoken {
+    bk_store_token rec;
+};
+
+static int cmp_token(const void *elem, const void *key)
+{
+    return memcmp(((const struct mtoken *)elem)->rec.hash, key, 32);
+}
+
 struct mdata {
     pthread_mutex_t lock;
     char *name;   /* NULL for a private store */
@@ -618,6 +632,7 @@ struct mdata {
     pvec by_username; /* struct mprov *, listing order */
     pvec by_ukey;     /* by username_key, for uniqueness */
     pvec by_ekey;     /* by email_key, for uniqueness */
+    pvec tokens;      /* struct mtoken *, by hash */
 };
 
 struct mhandle {
@@ -782,6 +797,7 @@ static void prov_destroy(struct mdata *d, struct mprov *m)
     pvec_free(&m->live);
     pvec_free(&m->keyed);
     strs_free(m->own, PS_COUNT);
+    bki_free(m->password_hash);
     bki_free(m);
 }
 
@@ -795,6 +811,9 @@ static void data_free(struct mdata *d)
     pvec_free(&d->by_username);
     pvec_free(&d->by_ukey);
     pvec_free(&d->by_ekey);
+    for (size_t i = 0; i < d->tokens.n; i++)
+        bki_free(d->tokens.v[i]);
+    pvec_free(&d->tokens);
     idmap_free(&d->providers);
     idmap_free(&d->services);
     idmap_free(&d->avail);
@@ -875,6 +894,7 @@ static int provider_insert_locked(struct mdata *d, const bk_provider *p, const c
     }
     m->rec = *p;
     m->rec.id = id_copy(&p->id);
+    m->rec.deleted_at = BK_TIME_UNSET;
     prov_bind(m);
     idmap_put(&d->providers, m->rec.id.s, m);
     prov_link(d, m);
@@ -901,14 +921,31 @@ static int provider_update_locked(struct mdata *d, const bk_provider *p, const c
     strs_free(m->own, PS_COUNT);
     memcpy(m->own, own, sizeof own);
     bk_id id = m->rec.id;
-    bk_time created_at = m->rec.created_at;
+    bk_time created_at = m->rec.created_at, deleted_at = m->rec.deleted_at;
     m->rec = *p;
     m->rec.id = id;
-    /* The library's update spec ignores created_at as input. */
+    /* The library's update spec ignores created_at as input; deletion has
+     * calls of its own. */
     m->rec.created_at = created_at;
+    m->rec.deleted_at = deleted_at;
     prov_bind(m);
     prov_link(d, m);
     return BK_OK;
+}
+
+/* Drops the tokens of bookings of provider p (prov == NULL: of booking b). */
+static void tokens_drop(struct mdata *d, const struct mprov *p, const struct mbook *b, int unused_only)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < d->tokens.n; i++) {
+        struct mtoken *t = d->tokens.v[i];
+        int mine = p ? strcmp(t->rec.provider.s, p->rec.id.s) == 0 : strcmp(t->rec.booking.s, b->rec.id.s) == 0;
+        if (mine && (!unused_only || t->rec.used_at == BK_TIME_UNSET))
+            bki_free(t);
+        else
+            d->tokens.v[o++] = t;
+    }
+    d->tokens.n = o;
 }
 
 static int provider_delete_locked(struct mdata *d, const bk_id *id, bk_store_err *err)
@@ -916,6 +953,7 @@ static int provider_delete_locked(struct mdata *d, const bk_id *id, bk_store_err
     struct mprov *m = find_prov(d, id, err);
     if (!m)
         return BK_ENOTFOUND;
+    tokens_drop(d, m, NULL, 0);
     prov_unlink(d, m);
     idmap_del(&d->providers, &m->rec.id);
     prov_destroy(d, m);
@@ -932,7 +970,8 @@ static int provider_get_locked(struct mdata *d, const bk_id *id, const bk_store_
 static int provider_list_locked(struct mdata *d, const bk_store_sink *sink)
 {
     for (size_t i = 0; i < d->by_username.n; i++) {
-        int rc = emit_provider(sink, d->by_username.v[i]);
+        const struct mprov *m = d->by_username.v[i];
+        int rc = m->rec.deleted_at == BK_TIME_UNSET ? emit_provider(sink, m) : 0;
         if (rc)
             return rc;
     }
@@ -1304,7 +1343,7 @@ static void book_link(struct mbook *m)
         pvec_insert(&p->live, m, &k, cmp_book_occ);
         p->live_maxlen = max_time(p->live_maxlen, span(m->occ_start, m->occ_end));
     }
-    if (m->own[BS_IDEMPOTENCY_KEY])
+    if (m->own[BS_IDEMPOTENCY_KEY] && m->rec.archived_at == BK_TIME_UNSET)
         pvec_insert(&p->keyed, m, m->own[BS_IDEMPOTENCY_KEY], cmp_book_idem);
 }
 
@@ -1317,7 +1356,7 @@ static void book_unlink(struct mbook *m)
         k = book_occ_key(m);
         pvec_remove(&p->live, m, &k, cmp_book_occ);
     }
-    if (m->own[BS_IDEMPOTENCY_KEY])
+    if (m->own[BS_IDEMPOTENCY_KEY] && m->rec.archived_at == BK_TIME_UNSET)
         pvec_remove(&p->keyed, m, m->own[BS_IDEMPOTENCY_KEY], cmp_book_idem);
 }
 
@@ -1344,8 +1383,8 @@ static int conflict_error(const struct mbook *o, bk_store_err *err)
                           o->rec.id.s);
 }
 
-static int booking_insert_locked(struct mdata *d, const bk_booking *b, const bk_store_sink *sink,
-                                 bk_store_err *err)
+static int booking_insert_locked(struct mdata *d, const bk_booking *b, const char *email_key,
+                                 const bk_store_sink *sink, bk_store_err *err)
 {
     struct mprov *p = find_prov(d, &b->provider, err);
     if (!p)
@@ -1375,7 +1414,7 @@ static int booking_insert_locked(struct mdata *d, const bk_booking *b, const bk_
         return conflict_error(c, err);
 
     const char *src[BS_COUNT];
-    book_sources(src, b);
+    book_sources(src, b, email_key);
     struct mbook *m = bki_calloc(1, sizeof *m);
     if (!m)
         return oom(err);
@@ -1393,6 +1432,7 @@ static int booking_insert_locked(struct mdata *d, const bk_booking *b, const bk_
     m->rec.id = id_copy(&b->id);
     m->rec.provider = p->rec.id;
     m->rec.service = s->rec.id;
+    m->rec.archived_at = BK_TIME_UNSET;
     m->prov = p;
     m->occ_start = os;
     m->occ_end = oe;
@@ -1402,13 +1442,15 @@ static int booking_insert_locked(struct mdata *d, const bk_booking *b, const bk_
     return BK_OK;
 }
 
-static int booking_update_locked(struct mdata *d, const bk_booking *b, int64_t expected,
+static int booking_update_locked(struct mdata *d, const bk_booking *b, const char *email_key, int64_t expected,
                                  bk_store_err *err)
 {
     struct mbook *m = idmap_get(&d->bookings, &b->id);
     if (!m)
         return bk_store_error(err, BK_ENOTFOUND, "booking: not found");
     struct mprov *p = m->prov;
+    if (m->rec.archived_at != BK_TIME_UNSET)
+        return bk_store_error(err, BK_ESTATE, "booking: archived bookings do not change");
     if (m->rec.lock_version != expected)
         return bk_store_error(err, BK_ESTALE,
                               "booking: changed since it was read (version %lld, expected %lld)",
@@ -1432,7 +1474,7 @@ static int booking_update_locked(struct mdata *d, const bk_booking *b, int64_t e
 
     const char *src[BS_COUNT];
     char *own[BS_COUNT];
-    book_sources(src, b);
+    book_sources(src, b, email_key);
     if (strs_dup(own, src, BS_COUNT) != 0)
         return oom(err);
     if ((live && !book_is_live(&m->rec) && pvec_reserve(&p->live, 1)) ||
@@ -1451,6 +1493,7 @@ static int booking_update_locked(struct mdata *d, const bk_booking *b, int64_t e
     m->rec.provider = p->rec.id;
     m->rec.service = s->rec.id;
     m->rec.created_at = created_at;
+    m->rec.archived_at = BK_TIME_UNSET;
     m->occ_start = os;
     m->occ_end = oe;
     book_bind(m);
@@ -1480,7 +1523,10 @@ static int booking_list_locked(struct mdata *d, const bk_store_booking_query *q,
             break;
         if (!overlaps(m->rec.start, m->rec.end, q->from, q->to))
             continue;
-        if (!q->include_cancelled && !book_is_live(&m->rec))
+        if (q->statuses ? !(q->statuses & BK_STATUS_BIT(m->rec.status))
+                        : !q->include_cancelled && !book_is_live(&m->rec))
+            continue;
+        if (q->customer_email_key && strcmp(q->customer_email_key, m->own[BS_EMAIL_KEY]) != 0)
             continue;
         int rc = emit_booking(sink, m);
         if (rc)
@@ -1499,6 +1545,8 @@ static int schedule_load_locked(struct mdata *d, const bk_schedule_request *req,
     struct mprov *p = find_prov(d, &req->provider, err);
     if (!p)
         return BK_ENOTFOUND;
+    if (p->rec.deleted_at != BK_TIME_UNSET)
+        return bk_store_error(err, BK_ENOTFOUND, "provider: deleted");
     struct msvc *s = find_svc_of(d, p, &req->service, err);
     if (!s)
         return BK_ENOTFOUND;
@@ -1563,15 +1611,6 @@ static int mem_provider_update(bk_store *self, const bk_provider *p, const char 
         return rc;
     struct mdata *d = lock_store(self);
     rc = provider_update_locked(d, p, username_key, email_key, err);
-    unlock_store(d);
-    return rc;
-}
-
-static int mem_provider_delete(bk_store *self, const bk_id *id, bk_store_err *err)
-{
-    NEED(id, "id");
-    struct mdata *d = lock_store(self);
-    int rc = provider_delete_locked(d, id, err);
     unlock_store(d);
     return rc;
 }
@@ -1721,12 +1760,13 @@ static int mem_blocked_list(bk_store *self, const bk_id *provider, bk_time from,
     return rc;
 }
 
-static int mem_booking_insert(bk_store *self, const bk_booking *b, const bk_store_sink *sink,
-                              bk_store_err *err)
+static int mem_booking_insert(bk_store *self, const bk_booking *b, const char *email_key,
+                              const bk_store_sink *sink, bk_store_err *err)
 {
     NEED(b, "booking");
+    NEED(email_key, "customer_email_key");
     struct mdata *d = lock_store(self);
-    int rc = booking_insert_locked(d, b, sink, err);
+    int rc = booking_insert_locked(d, b, email_key, sink, err);
     unlock_store(d);
     return rc;
 }
@@ -1753,12 +1793,13 @@ static int mem_booking_list(bk_store *self, const bk_store_booking_query *q,
     return rc;
 }
 
-static int mem_booking_update(bk_store *self, const bk_booking *b, int64_t expected_lock_version,
-                              bk_store_err *err)
+static int mem_booking_update(bk_store *self, const bk_booking *b, const char *email_key,
+                              int64_t expected_lock_version, bk_store_err *err)
 {
     NEED(b, "booking");
+    NEED(email_key, "customer_email_key");
     struct mdata *d = lock_store(self);
-    int rc = booking_update_locked(d, b, expected_lock_version, err);
+    int rc = booking_update_locked(d, b, email_key, expected_lock_version, err);
     unlock_store(d);
     return rc;
 }
@@ -1774,6 +1815,270 @@ static int mem_schedule_load(bk_store *self, const bk_schedule_request *req,
     int rc = schedule_load_locked(d, req, sink, err);
     unlock_store(d);
     return rc;
+}
+
+/* ---- version 2: soft delete, credentials, tokens, customer data, archive ---- */
+
+static int mem_provider_set_deleted(bk_store *self, const bk_id *id, bk_time deleted_at, bk_store_err *err)
+{
+    NEED(id, "id");
+    struct mdata *d = lock_store(self);
+    struct mprov *m = find_prov(d, id, err);
+    if (m && (deleted_at == BK_TIME_UNSET || m->rec.deleted_at == BK_TIME_UNSET))
+        m->rec.deleted_at = deleted_at;
+    unlock_store(d);
+    return m ? BK_OK : BK_ENOTFOUND;
+}
+
+static int mem_provider_purge(bk_store *self, bk_time deleted_before, size_t *n_purged, bk_store_err *err)
+{
+    NEED(n_purged, "n_purged");
+    *n_purged = 0;
+    struct mdata *d = lock_store(self);
+    for (size_t i = 0; i < d->by_username.n;) {
+        struct mprov *m = d->by_username.v[i];
+        if (m->rec.deleted_at != BK_TIME_UNSET && m->rec.deleted_at < deleted_before) {
+            bk_id id = m->rec.id;
+            provider_delete_locked(d, &id, err); /* unlinks m from by_username */
+            ++*n_purged;
+        } else {
+            i++;
+        }
+    }
+    unlock_store(d);
+    return BK_OK;
+}
+
+static int mem_provider_password_set(bk_store *self, const bk_id *provider, const char *hash,
+                                     const char *expected_hash, bk_store_err *err)
+{
+    NEED(provider, "provider");
+    NEED(hash, "hash");
+    char *copy = bki_strdup(hash);
+    if (!copy)
+        return oom(err);
+    struct mdata *d = lock_store(self);
+    struct mprov *m = find_prov(d, provider, err);
+    int rc = m ? BK_OK : BK_ENOTFOUND;
+    if (m && expected_hash && strcmp0(m->password_hash, expected_hash) != 0)
+        rc = bk_store_error(err, BK_ESTALE, "password: changed since it was read");
+    if (rc == BK_OK) {
+        bki_free(m->password_hash);
+        m->password_hash = copy;
+        copy = NULL;
+    }
+    unlock_store(d);
+    bki_free(copy);
+    return rc;
+}
+
+static int mem_provider_login(bk_store *self, const char *login_key, const bk_store_sink *sink, bk_store_err *err)
+{
+    NEED(login_key, "login_key");
+    struct mdata *d = lock_store(self);
+    const struct mprov *m = pvec_find(&d->by_ukey, login_key, cmp_prov_ukey);
+    if (!m || m->rec.deleted_at != BK_TIME_UNSET)
+        m = pvec_find(&d->by_ekey, login_key, cmp_prov_ekey);
+    int rc;
+    if (!m || m->rec.deleted_at != BK_TIME_UNSET)
+        rc = bk_store_error(err, BK_ENOTFOUND, "provider: no such login");
+    else
+        rc = sink && sink->credential ? sink->credential(sink->ctx, &m->rec.id, m->password_hash) : BK_OK;
+    unlock_store(d);
+    return rc;
+}
+
+static int mem_token_insert(bk_store *self, const bk_store_token *t, bk_store_err *err)
+{
+    NEED(t, "token");
+    struct mtoken *m = bki_calloc(1, sizeof *m);
+    if (!m)
+        return oom(err);
+    m->rec = *t;
+    struct mdata *d = lock_store(self);
+    struct mbook *b = idmap_get(&d->bookings, &t->booking);
+    int rc = BK_OK;
+    if (!b || b->rec.archived_at != BK_TIME_UNSET)
+        rc = bk_store_error(err, BK_ENOTFOUND, "booking: not found");
+    else if (pvec_find(&d->tokens, t->hash, cmp_token))
+        rc = bk_store_error(err, BK_ESTORE, "token: hash already stored");
+    else if (pvec_reserve(&d->tokens, 1))
+        rc = oom(err);
+    if (rc == BK_OK) {
+        m->rec.booking = b->rec.id;
+        m->rec.provider = b->rec.provider;
+        pvec_insert(&d->tokens, m, m->rec.hash, cmp_token);
+        m = NULL;
+    }
+    unlock_store(d);
+    bki_free(m);
+    return rc;
+}
+
+static int mem_token_get(bk_store *self, const unsigned char hash[32], const bk_store_sink *sink,
+                         bk_store_err *err)
+{
+    NEED(hash, "hash");
+    struct mdata *d = lock_store(self);
+    const struct mtoken *m = pvec_find(&d->tokens, hash, cmp_token);
+    bk_store_token t;
+    if (m)
+        t = m->rec;
+    unlock_store(d);
+    if (!m)
+        return bk_store_error(err, BK_ENOTFOUND, "token: not found");
+    return sink && sink->token ? sink->token(sink->ctx, &t) : BK_OK;
+}
+
+static int mem_token_redeem(bk_store *self, const unsigned char hash[32], bk_time now, const bk_booking *b,
+                            const char *email_key, int64_t expected_lock_version, bk_store_err *err)
+{
+    NEED(hash, "hash");
+    NEED(b, "booking");
+    NEED(email_key, "customer_email_key");
+    struct mdata *d = lock_store(self);
+    struct mtoken *t = pvec_find(&d->tokens, hash, cmp_token);
+    int rc;
+    if (!t || strcmp(t->rec.booking.s, b->id.s) != 0)
+        rc = bk_store_error(err, BK_ENOTFOUND, "token: not found");
+    else if (t->rec.used_at != BK_TIME_UNSET)
+        rc = bk_store_error(err, BK_EUSED, "token: already used");
+    else if (t->rec.expires_at <= now)
+        rc = bk_store_error(err, BK_EEXPIRED, "token: expired");
+    else if ((rc = booking_update_locked(d, b, email_key, expected_lock_version, err)) == BK_OK)
+        t->rec.used_at = now;
+    unlock_store(d);
+    return rc;
+}
+
+static int cmp_book_ptr(const void *a, const void *b)
+{
+    const struct mbook *x = *(const struct mbook *const *)a, *y = *(const struct mbook *const *)b;
+    if (x->rec.start != y->rec.start)
+        return x->rec.start < y->rec.start ? -1 : 1;
+    return strcmp(x->rec.id.s, y->rec.id.s);
+}
+
+/* GDPR requests are rare: a scan of every booking rather than one more
+ * index to keep on every write. */
+static int mem_booking_find_by_email(bk_store *self, const char *email_key, const bk_store_sink *sink,
+                                     bk_store_err *err)
+{
+    NEED(email_key, "email_key");
+    struct mdata *d = lock_store(self);
+    pvec found = {0};
+    int rc = BK_OK;
+    for (size_t i = 0; rc == BK_OK && i < d->by_username.n; i++) {
+        const struct mprov *p = d->by_username.v[i];
+        for (size_t j = 0; rc == BK_OK && j < p->bookings.n; j++) {
+            struct mbook *m = p->bookings.v[j];
+            if (strcmp(m->own[BS_EMAIL_KEY], email_key) != 0)
+                continue;
+            if (pvec_reserve(&found, 1))
+                rc = oom(err);
+            else
+                found.v[found.n++] = m;
+        }
+    }
+    if (rc == BK_OK && found.n)
+        qsort(found.v, found.n, sizeof *found.v, cmp_book_ptr);
+    for (size_t i = 0; rc == BK_OK && i < found.n; i++)
+        rc = emit_booking(sink, found.v[i]);
+    unlock_store(d);
+    pvec_free(&found);
+    return rc;
+}
+
+/* A booking is erased iff its customer email is erased@<its id>.invalid. */
+static void erased_email(char buf[64], const struct mbook *m)
+{
+    snprintf(buf, 64, "erased@%s.invalid", m->rec.id.s);
+}
+
+static int mem_bookings_erase(bk_store *self, const char *email_key, bk_time ended_before, bk_time now, size_t *n,
+                              bk_store_err *err)
+{
+    NEED(n, "n");
+    *n = 0;
+    struct mdata *d = lock_store(self);
+    /* First every match and its new strings, so that running out of
+     * memory changes nothing; then the writes, which cannot fail. */
+    pvec found = {0}, fresh = {0};
+    int rc = BK_OK;
+    for (size_t i = 0; rc == BK_OK && i < d->by_username.n; i++) {
+        const struct mprov *p = d->by_username.v[i];
+        for (size_t j = 0; rc == BK_OK && j < p->bookings.n; j++) {
+            struct mbook *m = p->bookings.v[j];
+            char email[64];
+            erased_email(email, m);
+            if ((email_key && strcmp(m->own[BS_EMAIL_KEY], email_key) != 0) ||
+                (ended_before != BK_TIME_UNSET && m->rec.end >= ended_before) ||
+                strcmp0(m->own[BS_CUSTOMER_EMAIL], email) == 0)
+                continue;
+            const char *src[BS_COUNT] = {0};
+            src[BS_CUSTOMER_NAME] = "erased";
+            src[BS_CUSTOMER_EMAIL] = email;
+            src[BS_EMAIL_KEY] = email;
+            char **own = bki_calloc(BS_COUNT, sizeof *own);
+            if (!own || strs_dup(own, src, BS_COUNT) != 0 || pvec_reserve(&found, 1) || pvec_reserve(&fresh, 1)) {
+                bki_free(own);
+                rc = oom(err);
+                break;
+            }
+            found.v[found.n++] = m;
+            fresh.v[fresh.n++] = own;
+        }
+    }
+    if (rc != BK_OK) {
+        for (size_t i = 0; i < fresh.n; i++) {
+            strs_free(fresh.v[i], BS_COUNT);
+            bki_free(fresh.v[i]);
+        }
+    } else {
+        for (size_t i = 0; i < found.n; i++) {
+            struct mbook *m = found.v[i];
+            book_unlink(m);
+            strs_free(m->own, BS_COUNT);
+            memcpy(m->own, fresh.v[i], sizeof m->own);
+            bki_free(fresh.v[i]);
+            book_bind(m);
+            m->rec.lock_version++;
+            m->rec.updated_at = now;
+            book_link(m);
+            tokens_drop(d, NULL, m, 1);
+        }
+        *n = found.n;
+    }
+    unlock_store(d);
+    pvec_free(&found);
+    pvec_free(&fresh);
+    return rc;
+}
+
+static int mem_booking_archive(bk_store *self, bk_time ended_before, size_t limit, bk_time now, size_t *n_moved,
+                               bk_store_err *err)
+{
+    NEED(n_moved, "n_moved");
+    *n_moved = 0;
+    struct mdata *d = lock_store(self);
+    for (size_t i = 0; i < d->by_username.n && *n_moved < limit; i++) {
+        const struct mprov *p = d->by_username.v[i];
+        for (size_t j = 0; j < p->bookings.n && *n_moved < limit; j++) {
+            struct mbook *m = p->bookings.v[j];
+            int final = m->rec.status != BK_BOOKING_PENDING && m->rec.status != BK_BOOKING_CONFIRMED;
+            if (!final || m->rec.archived_at != BK_TIME_UNSET || m->rec.end >= ended_before)
+                continue;
+            /* Out of the key index (the archive keeps keys, not their
+             * uniqueness); its place in p->bookings stays as it was. */
+            if (m->own[BS_IDEMPOTENCY_KEY])
+                pvec_remove(&m->prov->keyed, m, m->own[BS_IDEMPOTENCY_KEY], cmp_book_idem);
+            m->rec.archived_at = now;
+            tokens_drop(d, NULL, m, 0);
+            ++*n_moved;
+        }
+    }
+    unlock_store(d);
+    return BK_OK;
 }
 
 #undef NEED
@@ -1831,7 +2136,6 @@ static const bk_store memory_methods = {
     .close = mem_close,
     .provider_insert = mem_provider_insert,
     .provider_update = mem_provider_update,
-    .provider_delete = mem_provider_delete,
     .provider_get = mem_provider_get,
     .provider_list = mem_provider_list,
     .service_insert = mem_service_insert,
@@ -1852,6 +2156,16 @@ static const bk_store memory_methods = {
     .booking_list = mem_booking_list,
     .booking_update = mem_booking_update,
     .schedule_load = mem_schedule_load,
+    .provider_set_deleted = mem_provider_set_deleted,
+    .provider_purge = mem_provider_purge,
+    .provider_password_set = mem_provider_password_set,
+    .provider_login = mem_provider_login,
+    .token_insert = mem_token_insert,
+    .token_get = mem_token_get,
+    .token_redeem = mem_token_redeem,
+    .booking_find_by_email = mem_booking_find_by_email,
+    .bookings_erase = mem_bookings_erase,
+    .booking_archive = mem_booking_archive,
 };
 
 int memory_store_open(const char *name, bk_store **out, bk_store_err *err)

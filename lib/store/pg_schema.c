@@ -501,9 +501,136 @@ static char *migration_2(const char *schema, const char *schema_q, int partition
     return pg_sb_take(&b);
 }
 
+/* ------------------------------------------------------------------ */
+/* Migration 3: credentials, soft delete, customer data, archive       */
+/* ------------------------------------------------------------------ */
+
+/* customer_email_key is the library's case-folded NFC form of the email
+ * (ICU), which SQL cannot compute: rows of schema 2 get lower() of it,
+ * which agrees for every email whose folding is ASCII lower-casing.
+ *
+ * The archive has the bookings' columns and no exclusion constraint (its
+ * bookings are final: none is live).  It keeps the idempotency keys but not
+ * their uniqueness: a key is unique among the bookings a retry can still
+ * reach, the live table's. */
+static const char migration_3_sql[] =
+    "ALTER TABLE @.providers ADD COLUMN password_hash text, ADD COLUMN deleted_at timestamptz;\n"
+    "CREATE INDEX providers_deleted_idx ON @.providers (deleted_at) WHERE deleted_at IS NOT NULL;\n"
+    "ALTER TABLE @.bookings ADD COLUMN customer_email_key text;\n"
+    "UPDATE @.bookings SET customer_email_key = lower(customer_email);\n"
+    "ALTER TABLE @.bookings ALTER COLUMN customer_email_key SET NOT NULL;\n"
+    "CREATE INDEX bookings_customer_email_idx ON @.bookings (customer_email_key);\n"
+    "CREATE TABLE @.bookings_archive (LIKE @.bookings INCLUDING DEFAULTS INCLUDING CONSTRAINTS);\n"
+    "ALTER TABLE @.bookings_archive ADD COLUMN archived_at timestamptz NOT NULL,\n"
+    "  ADD CONSTRAINT bookings_archive_pkey PRIMARY KEY (id),\n"
+    "  ADD CONSTRAINT bookings_archive_service_fk FOREIGN KEY (provider_id, service_id)\n"
+    "    REFERENCES @.services (provider_id, id) ON DELETE CASCADE;\n"
+    "CREATE INDEX bookings_archive_provider_end_idx ON @.bookings_archive (provider_id, end_time, start_time);\n"
+    "CREATE INDEX bookings_archive_customer_email_idx ON @.bookings_archive (customer_email_key);\n"
+    /* What bk_booking_archive looks for: only final bookings, by end. */
+    "CREATE INDEX bookings_final_end_idx ON @.bookings (end_time)\n"
+    "  WHERE status IN ('cancelled', 'completed', 'no_show');\n";
+
+/* Redeeming a token: the token row locked, checked, the booking updated
+ * as ST_BOOKING_UPDATE does (postgres.c), the token marked used -- one
+ * statement, so one transaction: either both change or neither.  Answers:
+ * 0 done, 1 no such token (or of another booking), 2 used, 3 expired,
+ * 4 the booking was not updated (missing, archived or another version:
+ * postgres.c asks which).  A conflict is the exclusion constraint's
+ * 23P01, raised as from a plain UPDATE. */
+static const char redeem_fn_sql[] =
+    "CREATE FUNCTION @.bk_redeem_token(p_hash bytea, p_now bigint, p_id uuid, p_provider uuid, p_service uuid,\n"
+    "    p_start bigint, p_end bigint, p_buffer_before int, p_buffer_after int, p_occupied_from bigint,\n"
+    "    p_occupied_to bigint, p_status text, p_lock_version bigint, p_key text, p_customer_name text,\n"
+    "    p_customer_email text, p_customer_phone text, p_customer_timezone text, p_notes text,\n"
+    "    p_cancellation_reason text, p_updated bigint, p_confirmed bigint, p_cancelled bigint,\n"
+    "    p_expected bigint, p_email_key text)\n"
+    "  RETURNS int\n"
+    "  LANGUAGE plpgsql VOLATILE\n"
+    "  SET search_path = pg_catalog, pg_temp\n"
+    "AS $bk$\n"
+    "DECLARE\n"
+    "  t record;\n"
+    "BEGIN\n"
+    "  SELECT k.id, k.booking_id, k.used_at, k.expires_at INTO t FROM @.booking_tokens k\n"
+    "    WHERE k.token_hash = p_hash FOR UPDATE;\n"
+    "  IF NOT FOUND OR t.booking_id <> p_id THEN RETURN 1; END IF;\n"
+    "  IF t.used_at IS NOT NULL THEN RETURN 2; END IF;\n"
+    "  IF t.expires_at <= to_timestamp(p_now) THEN RETURN 3; END IF;\n"
+    "  UPDATE @.bookings SET service_id = p_service, start_time = to_timestamp(p_start),\n"
+    "      end_time = to_timestamp(p_end), buffer_before_minutes = p_buffer_before,\n"
+    "      buffer_after_minutes = p_buffer_after,\n"
+    "      occupied = tstzrange(to_timestamp(p_occupied_from), to_timestamp(p_occupied_to), '[)'),\n"
+    "      status = p_status, lock_version = p_lock_version, idempotency_key = p_key,\n"
+    "      customer_name = p_customer_name, customer_email = p_customer_email,\n"
+    "      customer_phone = p_customer_phone, customer_timezone = p_customer_timezone, notes = p_notes,\n"
+    "      cancellation_reason = p_cancellation_reason, updated_at = to_timestamp(p_updated),\n"
+    "      confirmed_at = to_timestamp(p_confirmed), cancelled_at = to_timestamp(p_cancelled),\n"
+    "      customer_email_key = p_email_key\n"
+    "    WHERE id = p_id AND provider_id = p_provider AND lock_version = p_expected;\n"
+    "  IF NOT FOUND THEN RETURN 4; END IF;\n"
+    "  UPDATE @.booking_tokens SET used_at = to_timestamp(p_now) WHERE id = t.id;\n"
+    "  RETURN 0;\n"
+    "END\n"
+    "$bk$;\n";
+
+/* Appends text with each `from` replaced by its `to`; every `from` must
+ * occur, so that a migration built from an older one's text cannot
+ * silently miss its change. */
+static int add_replaced(pg_sb *b, const char *text, const char *schema_q, const char *const (*pairs)[2], size_t n)
+{
+    char *cur = bki_strdup(text);
+    for (size_t i = 0; i < n && cur; i++) {
+        const char *at = strstr(cur, pairs[i][0]);
+        pg_sb u = {0};
+        if (at) {
+            sb_addn(&u, cur, (size_t)(at - cur));
+            pg_sb_add(&u, pairs[i][1]);
+            pg_sb_add(&u, at + strlen(pairs[i][0]));
+        }
+        bki_free(cur);
+        cur = at ? pg_sb_take(&u) : NULL;
+    }
+    if (!cur)
+        return -1;
+    pg_sb_add_schema(b, cur, schema_q);
+    bki_free(cur);
+    return 0;
+}
+
+static char *migration_3(const char *schema, const char *schema_q, int partitions)
+{
+    (void)schema;
+    (void)partitions;
+    pg_sb b = {0};
+    pg_sb_add_schema(&b, migration_3_sql, schema_q);
+    /* bk_schedule: a soft-deleted provider has no schedule. */
+    static const char *const schedule_changes[][2] = {
+        {"CREATE FUNCTION", "CREATE OR REPLACE FUNCTION"},
+        {"FROM @.providers p WHERE p.id = p_provider;", "FROM @.providers p WHERE p.id = p_provider AND p.deleted_at IS NULL;"},
+    };
+    /* bk_insert_booking: stores the customer's email key. */
+    static const char *const insert_changes[][2] = {
+        {"p_cancelled bigint)", "p_cancelled bigint, p_email_key text)"},
+        {"      cancelled_at)\n", "      cancelled_at, customer_email_key)\n"},
+        {"to_timestamp(p_cancelled))\n", "to_timestamp(p_cancelled), p_email_key)\n"},
+    };
+    pg_sb_add_schema(&b,
+                     "DROP FUNCTION @.bk_insert_booking(uuid, uuid, uuid, bigint, bigint, int, int, bigint, bigint,"
+                     " text, bigint, text, text, text, text, text, text, text, bigint, bigint, bigint, bigint);\n",
+                     schema_q);
+    if (add_replaced(&b, schedule_fn_sql, schema_q, schedule_changes, 2) != 0 ||
+        add_replaced(&b, insert_fn_sql, schema_q, insert_changes, 3) != 0) {
+        bki_free(pg_sb_take(&b));
+        return NULL;
+    }
+    pg_sb_add_schema(&b, redeem_fn_sql, schema_q);
+    return pg_sb_take(&b);
+}
+
 typedef char *(*migration_fn)(const char *schema, const char *schema_q, int partitions);
 
-static const migration_fn migrations[] = {migration_1, migration_2};
+static const migration_fn migrations[] = {migration_1, migration_2, migration_3};
 
 int pg_schema_latest(void) { return (int)(sizeof migrations / sizeof migrations[0]); }
 

@@ -74,7 +74,7 @@
 #define PROVIDER_COLS(a)                                                                           \
     a ".id::text, " a ".username, " a ".email, " a ".full_name, " a ".timezone, " a                \
       ".business_name, " a ".description, " a ".avatar_url, " EP(a, "created_at") ", "             \
-      EP(a, "updated_at")
+      EP(a, "updated_at") ", " EP(a, "deleted_at")
 
 #define SERVICE_COLS(a)                                                                            \
     a ".id::text, " a ".provider_id::text, " a ".name, " a ".description, " a                      \
@@ -92,13 +92,29 @@
     a ".id::text, " a ".provider_id::text, " EP(a, "start_time") ", " EP(a, "end_time") ", " a      \
       ".rrule, " a ".reason"
 
-#define BOOKING_COLS(a)                                                                            \
+/* A booking's columns, then archived_at: NULL in the live table. */
+#define BOOKING_COLS(a) BOOKING_BASE_COLS(a) ", NULL::text"
+#define ARCHIVED_COLS(a) BOOKING_BASE_COLS(a) ", " EP(a, "archived_at")
+
+#define BOOKING_BASE_COLS(a)                                                                       \
     a ".id::text, " a ".provider_id::text, " a ".service_id::text, " EP(a, "start_time") ", "      \
       EP(a, "end_time") ", " a ".buffer_before_minutes::text, " a ".buffer_after_minutes::text, " a \
       ".status, " a ".lock_version::text, " a ".idempotency_key, " a ".customer_name, " a          \
       ".customer_email, " a ".customer_phone, " a ".customer_timezone, " a ".notes, " a            \
       ".cancellation_reason, " EP(a, "created_at") ", " EP(a, "updated_at") ", "                   \
       EP(a, "confirmed_at") ", " EP(a, "cancelled_at")
+
+/* What erasing a booking's customer writes, and which bookings it takes:
+ * a booking is erased iff its email is erased@<its id>.invalid. */
+#define ERASED_EMAIL(a) "'erased@' || " a ".id || '.invalid'"
+#define ERASE_SET(a)                                                                               \
+    "customer_name = 'erased', customer_email = " ERASED_EMAIL(a) ", customer_email_key = "        \
+    ERASED_EMAIL(a) ", customer_phone = NULL, customer_timezone = NULL, notes = NULL,"              \
+    " cancellation_reason = NULL, idempotency_key = NULL, lock_version = " a ".lock_version + 1,"  \
+    " updated_at = to_timestamp($3::bigint)"
+#define ERASE_WHERE(a)                                                                             \
+    "($1::text IS NULL OR " a ".customer_email_key = $1::text) AND ($2::bigint IS NULL OR " a      \
+    ".end_time < to_timestamp($2::bigint)) AND " a ".customer_email <> " ERASED_EMAIL(a)
 
 /* An override row: the date, then one interval (NULLs for a day off). */
 #define OVERRIDE_COLS(o, i) "to_char(" o ".day, 'YYYY-MM-DD'), " i ".start_minute::text, " i ".end_minute::text"
@@ -108,7 +124,6 @@
 enum stmt {
     ST_PROVIDER_INSERT,
     ST_PROVIDER_UPDATE,
-    ST_PROVIDER_DELETE,
     ST_PROVIDER_GET,
     ST_PROVIDER_LIST,
     ST_SERVICE_INSERT,
@@ -135,6 +150,16 @@ enum stmt {
     ST_SCHEDULE,
     ST_VERSION_READ,
     ST_VERSION_INSERT,
+    ST_PROVIDER_SET_DELETED,
+    ST_PROVIDER_PURGE,
+    ST_PASSWORD_SET,
+    ST_LOGIN,
+    ST_TOKEN_INSERT,
+    ST_TOKEN_GET,
+    ST_TOKEN_REDEEM,
+    ST_BOOKING_BY_EMAIL,
+    ST_BOOKINGS_ERASE,
+    ST_BOOKING_ARCHIVE,
     ST_COUNT
 };
 
@@ -151,10 +176,10 @@ static const char *const stmt_text[ST_COUNT] = {
         "UPDATE @.providers SET username = $2, username_key = $3, email = $4, email_key = $5,"
         " full_name = $6, timezone = $7, business_name = $8, description = $9, avatar_url = $10,"
         " updated_at = to_timestamp($11::bigint) WHERE id = $1::uuid",
-    [ST_PROVIDER_DELETE] = "DELETE FROM @.providers WHERE id = $1::uuid",
     [ST_PROVIDER_GET] = "SELECT " PROVIDER_COLS("p") " FROM @.providers p WHERE p.id = $1::uuid",
     /* Byte order, as the memory backend compares. */
-    [ST_PROVIDER_LIST] = "SELECT " PROVIDER_COLS("p") " FROM @.providers p ORDER BY p.username COLLATE \"C\", p.id",
+    [ST_PROVIDER_LIST] = "SELECT " PROVIDER_COLS("p") " FROM @.providers p WHERE p.deleted_at IS NULL"
+                         " ORDER BY p.username COLLATE \"C\", p.id",
     [ST_SERVICE_INSERT] =
         "INSERT INTO @.services (id, provider_id, name, description, duration_minutes,"
         " buffer_before_minutes, buffer_after_minutes, slot_step_minutes, min_notice_minutes,"
@@ -245,20 +270,32 @@ static const char *const stmt_text[ST_COUNT] = {
     [ST_BOOKING_INSERT] =
         "SELECT k, id::text FROM @.bk_insert_booking($1::uuid, $2::uuid, $3::uuid, $4::bigint, $5::bigint,"
         " $6::int, $7::int, $8::bigint, $9::bigint, $10::text, $11::bigint, $12::text, $13::text, $14::text,"
-        " $15::text, $16::text, $17::text, $18::text, $19::bigint, $20::bigint, $21::bigint, $22::bigint)",
+        " $15::text, $16::text, $17::text, $18::text, $19::bigint, $20::bigint, $21::bigint, $22::bigint, $23::text)",
     [ST_BOOKING_WHY_SKIPPED] = NULL,
     /* Which half of the (provider, service) foreign key failed. */
     [ST_BOOKING_FK] =
         "SELECT (SELECT count(*) FROM @.providers WHERE id = $1::uuid)::text,"
         " (SELECT provider_id::text FROM @.services WHERE id = $2::uuid)",
-    [ST_BOOKING_GET] = "SELECT " BOOKING_COLS("b") " FROM @.bookings b WHERE b.id = $1::uuid",
+    [ST_BOOKING_GET] =
+        "SELECT " BOOKING_COLS("b") " FROM @.bookings b WHERE b.id = $1::uuid"
+        " UNION ALL SELECT " ARCHIVED_COLS("a") " FROM @.bookings_archive a WHERE a.id = $1::uuid",
+    /* $4 the statuses wanted (text[]), $5 the customer's email key or
+     * NULL; the archive is read with the live table. */
     [ST_BOOKING_LIST] =
-        "SELECT (p.id IS NOT NULL)::int::text, " BOOKING_COLS("b")
+        "SELECT (p.id IS NOT NULL)::int::text, b.*"
         " FROM (VALUES ($1::uuid)) AS q(id) LEFT JOIN @.providers p ON p.id = q.id"
-        " LEFT JOIN @.bookings b ON b.provider_id = p.id"
-        "   AND b.start_time < to_timestamp($3::bigint) AND b.end_time > to_timestamp($2::bigint)"
-        "   AND $2::bigint < $3::bigint AND ($4::boolean OR b.status <> 'cancelled')"
-        " ORDER BY b.start_time, b.id",
+        " LEFT JOIN LATERAL ("
+        "   SELECT " BOOKING_COLS("x") ", x.start_time AS sort_start, x.id AS sort_id FROM @.bookings x"
+        "   WHERE x.provider_id = p.id AND x.start_time < to_timestamp($3::bigint)"
+        "   AND x.end_time > to_timestamp($2::bigint) AND x.status = ANY ($4::text[])"
+        "   AND ($5::text IS NULL OR x.customer_email_key = $5::text)"
+        "   UNION ALL"
+        "   SELECT " ARCHIVED_COLS("y") ", y.start_time, y.id FROM @.bookings_archive y"
+        "   WHERE y.provider_id = p.id AND y.start_time < to_timestamp($3::bigint)"
+        "   AND y.end_time > to_timestamp($2::bigint) AND y.status = ANY ($4::text[])"
+        "   AND ($5::text IS NULL OR y.customer_email_key = $5::text)"
+        " ) b ON $2::bigint < $3::bigint"
+        " ORDER BY b.sort_start, b.sort_id",
     /* created_at is kept, as by the memory backend.  $1 id, $2 provider
      * (the partition key: lets a partitioned table prune), $3..$18 as in
      * the insert, $19 updated_at, $20 confirmed_at, $21 cancelled_at,
@@ -271,9 +308,11 @@ static const char *const stmt_text[ST_COUNT] = {
         " customer_name = $13::text, customer_email = $14::text, customer_phone = $15::text,"
         " customer_timezone = $16::text, notes = $17::text, cancellation_reason = $18::text,"
         " updated_at = to_timestamp($19::bigint), confirmed_at = to_timestamp($20::bigint),"
-        " cancelled_at = to_timestamp($21::bigint)"
+        " cancelled_at = to_timestamp($21::bigint), customer_email_key = $23::text"
         " WHERE id = $1::uuid AND provider_id = $2::uuid AND lock_version = $22::bigint RETURNING 1",
-    [ST_BOOKING_VERSION] = "SELECT lock_version::text, provider_id::text FROM @.bookings WHERE id = $1::uuid",
+    [ST_BOOKING_VERSION] =
+        "SELECT lock_version::text, provider_id::text, 0 FROM @.bookings WHERE id = $1::uuid"
+        " UNION ALL SELECT lock_version::text, provider_id::text, 1 FROM @.bookings_archive WHERE id = $1::uuid",
     [ST_BOOKING_CONFLICT] =
         "SELECT c.id::text FROM @.bookings c WHERE c.provider_id = $1::uuid AND c.status <> 'cancelled'"
         " AND c.id <> $2::uuid AND c.occupied && " RANGE("$3", "$4") " LIMIT 1",
@@ -287,6 +326,66 @@ static const char *const stmt_text[ST_COUNT] = {
         " $5::date, $6::date, $7::text)",
     [ST_VERSION_READ] = "SELECT coalesce(max(version), 0)::text FROM @.booking_schema_version",
     [ST_VERSION_INSERT] = "INSERT INTO @.booking_schema_version (version, applied_at) VALUES ($1::int, now())",
+    /* $2 NULL restores; a second delete keeps the first time. */
+    [ST_PROVIDER_SET_DELETED] =
+        "UPDATE @.providers SET deleted_at = CASE WHEN $2::bigint IS NULL THEN NULL"
+        " ELSE coalesce(deleted_at, to_timestamp($2::bigint)) END WHERE id = $1::uuid RETURNING 1",
+    /* The foreign keys' cascades take everything the providers own. */
+    [ST_PROVIDER_PURGE] =
+        "WITH d AS (DELETE FROM @.providers WHERE deleted_at < to_timestamp($1::bigint) RETURNING 1)"
+        " SELECT count(*)::text FROM d",
+    /* (updated, exists); $3 NULL: unconditionally. */
+    [ST_PASSWORD_SET] =
+        "WITH u AS (UPDATE @.providers SET password_hash = $2::text WHERE id = $1::uuid"
+        "   AND ($3::text IS NULL OR password_hash = $3::text) RETURNING 1)"
+        " SELECT (SELECT count(*) FROM u)::text, (SELECT count(*) FROM @.providers WHERE id = $1::uuid)::text",
+    /* A username match first, should one provider's username be another's
+     * email. */
+    [ST_LOGIN] =
+        "SELECT id::text, password_hash FROM @.providers WHERE (username_key = $1 OR email_key = $1)"
+        " AND deleted_at IS NULL ORDER BY (username_key = $1) DESC LIMIT 1",
+    /* The provider is the booking's; nothing inserted: no such booking. */
+    [ST_TOKEN_INSERT] =
+        "INSERT INTO @.booking_tokens (id, booking_id, provider_id, action, token_hash, expires_at, used_at,"
+        " created_at) SELECT $1::uuid, b.id, b.provider_id, $3::text, decode($4::text, 'hex'),"
+        " to_timestamp($5::bigint), NULL, to_timestamp($6::bigint) FROM @.bookings b WHERE b.id = $2::uuid"
+        " RETURNING 1",
+    [ST_TOKEN_GET] =
+        "SELECT id::text, booking_id::text, provider_id::text, action, " EP("t", "expires_at") ", "
+        EP("t", "used_at") ", " EP("t", "created_at") " FROM @.booking_tokens t"
+        " WHERE t.token_hash = decode($1::text, 'hex')",
+    /* The function of migration 3 (pg_schema.c): $1 hash, $2 now, then the
+     * booking as in ST_BOOKING_UPDATE's $1..$23 (as $3..$25). */
+    [ST_TOKEN_REDEEM] =
+        "SELECT @.bk_redeem_token(decode($1::text, 'hex'), $2::bigint, $3::uuid, $4::uuid, $5::uuid,"
+        " $6::bigint, $7::bigint, $8::int, $9::int, $10::bigint, $11::bigint, $12::text, $13::bigint,"
+        " $14::text, $15::text, $16::text, $17::text, $18::text, $19::text, $20::text, $21::bigint,"
+        " $22::bigint, $23::bigint, $24::bigint, $25::text)::text",
+    [ST_BOOKING_BY_EMAIL] =
+        "SELECT " BOOKING_COLS("b") ", b.start_time AS sort_start, b.id AS sort_id FROM @.bookings b"
+        " WHERE b.customer_email_key = $1::text"
+        " UNION ALL SELECT " ARCHIVED_COLS("a") ", a.start_time, a.id FROM @.bookings_archive a"
+        " WHERE a.customer_email_key = $1::text ORDER BY sort_start, sort_id",
+    /* Both tables and the erased bookings' unused tokens, in one
+     * statement (one transaction).  $1 email key or NULL, $2 ended-before
+     * or NULL, $3 now. */
+    [ST_BOOKINGS_ERASE] =
+        "WITH e AS (UPDATE @.bookings b SET " ERASE_SET("b")
+        "   WHERE " ERASE_WHERE("b") " RETURNING b.id),"
+        " a AS (UPDATE @.bookings_archive b SET " ERASE_SET("b")
+        "   WHERE " ERASE_WHERE("b") " RETURNING b.id),"
+        " t AS (DELETE FROM @.booking_tokens k USING e WHERE k.booking_id = e.id AND k.used_at IS NULL)"
+        " SELECT ((SELECT count(*) FROM e) + (SELECT count(*) FROM a))::text",
+    /* One batch: rows a concurrent transaction holds are skipped (the
+     * next run takes them), so that archiving never waits on, or holds
+     * up, the booking path.  The tokens go with the rows (ON DELETE
+     * CASCADE).  $1 ended-before, $2 batch size, $3 now. */
+    [ST_BOOKING_ARCHIVE] =
+        "WITH m AS (DELETE FROM @.bookings b WHERE b.id IN (SELECT f.id FROM @.bookings f"
+        "   WHERE f.status IN ('cancelled', 'completed', 'no_show') AND f.end_time < to_timestamp($1::bigint)"
+        "   LIMIT $2::int FOR UPDATE SKIP LOCKED) RETURNING b.*),"
+        " i AS (INSERT INTO @.bookings_archive SELECT m.*, to_timestamp($3::bigint) FROM m RETURNING 1)"
+        " SELECT count(*)::text FROM i",
 };
 
 /* Why a booking insert inserted nothing, read again in a new statement:
@@ -684,6 +783,7 @@ static void read_provider(const PGresult *r, int row, int c, bk_provider *p)
     p->avatar_url = val(r, row, c + 7);
     p->created_at = tval(r, row, c + 8);
     p->updated_at = tval(r, row, c + 9);
+    p->deleted_at = tval(r, row, c + 10);
 }
 
 static void read_service(const PGresult *r, int row, int c, bk_service *s)
@@ -767,6 +867,7 @@ static void read_booking(const PGresult *r, int row, int c, bk_booking *b)
     b->updated_at = tval(r, row, c + 17);
     b->confirmed_at = tval(r, row, c + 18);
     b->cancelled_at = tval(r, row, c + 19);
+    b->archived_at = tval(r, row, c + 20);
 }
 
 /* Emitting: each returns the sink's value (0 to go on). */
@@ -960,11 +1061,6 @@ static int delete_by_id(bk_store *self, enum stmt st, const bk_id *idp, const ch
         rc = not_found(err, what);
     PQclear(r);
     return rc;
-}
-
-static int pg_provider_delete(bk_store *self, const bk_id *id, bk_store_err *err)
-{
-    return delete_by_id(self, ST_PROVIDER_DELETE, id, "provider", "provider delete", err);
 }
 
 typedef int (*emit_fn)(const bk_store_sink *sink, const PGresult *r, int row, int c);
@@ -1315,16 +1411,18 @@ static bk_time sat_add(bk_time a, bk_time b)
     return a + b;
 }
 
-/* The parameters of a booking, numbered as in ST_BOOKING_INSERT ($1..$22). */
+/* The parameters of a booking, numbered as in ST_BOOKING_INSERT ($1..$23). */
 struct booking_params {
     char id[37], provider[37], service[37];
     char num[11][24];
-    const char *v[22];
+    const char *v[23];
 };
 
-static int booking_params(const bk_booking *b, struct booking_params *p, bk_store_err *err)
+static int booking_params(const bk_booking *b, const char *email_key, struct booking_params *p, bk_store_err *err)
 {
     memset(p, 0, sizeof *p);
+    if (!(p->v[22] = email_key))
+        return bk_store_error(err, BK_EINVAL, "customer_email_key: NULL");
     if (!(p->v[0] = id_param(p->id, &b->id)))
         return bk_store_error(err, BK_EINVAL, "booking.id: not a UUID");
     if (!(p->v[1] = id_param(p->provider, &b->provider)))
@@ -1418,19 +1516,20 @@ static int booking_outcome(struct pg_store *s, const PGresult *r, const bk_store
     return BK_OK;
 }
 
-static int pg_booking_insert(bk_store *self, const bk_booking *b, const bk_store_sink *sink, bk_store_err *err)
+static int pg_booking_insert(bk_store *self, const bk_booking *b, const char *email_key, const bk_store_sink *sink,
+                             bk_store_err *err)
 {
     struct pg_store *s = store_of(self);
     if (!b)
         return bk_store_error(err, BK_EINVAL, "booking: NULL");
     struct booking_params p;
-    int rc = booking_params(b, &p, err);
+    int rc = booking_params(b, email_key, &p, err);
     if (rc)
         return rc;
     const char *why[6] = {p.v[0], p.v[1], p.v[11], p.v[9], p.v[7], p.v[8]};
     for (int attempt = 1;; attempt++) {
         PGresult *r;
-        rc = run(s, 1, "booking insert", ST_BOOKING_INSERT, 22, p.v, &r, err);
+        rc = run(s, 1, "booking insert", ST_BOOKING_INSERT, 23, p.v, &r, err);
         if (rc != BK_OK) {
             int fk = sqlstate_is(r, "23503");
             PQclear(r);
@@ -1487,15 +1586,27 @@ static int pg_booking_list(bk_store *self, const bk_store_booking_query *q, cons
         return bk_store_error(err, BK_EINVAL, "query: NULL");
     if (q->version != 1)
         return bk_store_error(err, BK_EMISUSE, "booking query: unknown version %u", q->version);
-    char prov[37], t[2][24];
-    const char *v[4];
+    char prov[37], t[2][24], statuses[80];
+    const char *v[5];
     if (!(v[0] = id_param(prov, &q->provider)))
         return not_found(err, "provider");
     v[1] = bound_param(t[0], q->from);
     v[2] = bound_param(t[1], q->to);
-    v[3] = q->include_cancelled ? "true" : "false";
+    /* The statuses wanted, as a text[] literal. */
+    size_t at = 0;
+    statuses[at++] = '{';
+    for (int st = BK_BOOKING_PENDING; st <= BK_BOOKING_NO_SHOW; st++) {
+        int want = q->statuses ? (q->statuses & BK_STATUS_BIT(st)) != 0
+                               : q->include_cancelled || st != BK_BOOKING_CANCELLED;
+        if (want)
+            at += (size_t)snprintf(statuses + at, sizeof statuses - at, "%s%s", at > 1 ? "," : "",
+                                   bk_booking_status_name((bk_booking_status)st));
+    }
+    snprintf(statuses + at, sizeof statuses - at, "}");
+    v[3] = statuses;
+    v[4] = q->customer_email_key;
     PGresult *r;
-    int rc = run(store_of(self), 0, "booking list", ST_BOOKING_LIST, 4, v, &r, err);
+    int rc = run(store_of(self), 0, "booking list", ST_BOOKING_LIST, 5, v, &r, err);
     if (rc == BK_OK && provider_missing(r))
         rc = not_found(err, "provider");
     for (int i = 0; rc == BK_OK && i < PQntuples(r); i++)
@@ -1515,6 +1626,8 @@ static int booking_update_miss(struct pg_store *s, const struct booking_params *
     if (rc == BK_OK) {
         if (PQntuples(r) == 0)
             rc = not_found(err, "booking");
+        else if (num(r, 0, 2) == 1)
+            rc = bk_store_error(err, BK_ESTATE, "booking: archived bookings do not change");
         else if (num(r, 0, 0) == expected && strcmp(val(r, 0, 1) ? val(r, 0, 1) : "", p->provider) != 0)
             rc = bk_store_error(err, BK_ENOTFOUND, "booking: not a booking of provider %s", p->provider);
         else
@@ -1541,7 +1654,40 @@ static int booking_update_conflict(struct pg_store *s, const struct booking_para
     return rc;
 }
 
-static int pg_booking_update(bk_store *self, const bk_booking *b, int64_t expected, bk_store_err *err)
+/* ST_BOOKING_UPDATE's $1..$23 from a booking's parameters. */
+static void update_values(const struct booking_params *p, const char *expected, const char *v[23])
+{
+    memcpy(v, p->v, 18 * sizeof *v);
+    v[18] = p->v[19];
+    v[19] = p->v[20];
+    v[20] = p->v[21];
+    v[21] = expected;
+    v[22] = p->v[22];
+}
+
+/* An update (or a token's) failed in the statement: say why as the
+ * memory backend would. */
+static int booking_update_error(struct pg_store *s, const struct booking_params *p, PGresult *r, int rc,
+                                bk_store_err *err)
+{
+    char m[300];
+    describe(m, sizeof m, NULL, r);
+    if (sqlstate_is(r, "23P01")) {
+        PQclear(r);
+        return booking_update_conflict(s, p, m, err);
+    }
+    if (sqlstate_is(r, "23503")) {
+        PQclear(r);
+        return booking_fk_error(s, p, err);
+    }
+    if (sqlstate_is(r, "23505") && strstr(constraint_of(r), "idempotency"))
+        rc = bk_store_error(err, BK_EEXISTS, "idempotency_key: already used by another booking (postgresql: %s)", m);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_booking_update(bk_store *self, const bk_booking *b, const char *email_key, int64_t expected,
+                             bk_store_err *err)
 {
     struct pg_store *s = store_of(self);
     if (!b)
@@ -1550,36 +1696,19 @@ static int pg_booking_update(bk_store *self, const bk_booking *b, int64_t expect
     char ex[24];
     if (!id_param(p.id, &b->id))
         return not_found(err, "booking");
-    int rc = booking_params(b, &p, err);
+    int rc = booking_params(b, email_key, &p, err);
     if (rc)
         return rc;
-    const char *v[22];
-    memcpy(v, p.v, 18 * sizeof *v);
-    v[18] = p.v[19];
-    v[19] = p.v[20];
-    v[20] = p.v[21];
-    v[21] = int_param(ex, expected);
+    const char *v[23];
+    update_values(&p, int_param(ex, expected), v);
     PGresult *r;
-    rc = run(s, 1, "booking update", ST_BOOKING_UPDATE, 22, v, &r, err);
+    rc = run(s, 1, "booking update", ST_BOOKING_UPDATE, 23, v, &r, err);
     if (rc == BK_OK) {
         int changed = PQntuples(r) > 0;
         PQclear(r);
         return changed ? BK_OK : booking_update_miss(s, &p, expected, err);
     }
-    char m[300];
-    describe(m, sizeof m, NULL, r);
-    if (sqlstate_is(r, "23P01")) {
-        PQclear(r);
-        return booking_update_conflict(s, &p, m, err);
-    }
-    if (sqlstate_is(r, "23503")) {
-        PQclear(r);
-        return booking_fk_error(s, &p, err);
-    }
-    if (sqlstate_is(r, "23505") && strstr(constraint_of(r), "idempotency"))
-        rc = bk_store_error(err, BK_EEXISTS, "idempotency_key: already used by another booking (postgresql: %s)", m);
-    PQclear(r);
-    return rc;
+    return booking_update_error(s, &p, r, rc, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1745,6 +1874,7 @@ static int sched_provider(const bk_store_sink *sink, const PGresult *r, int row)
     p.avatar_url = bin_text(r, row, SC_S7);
     p.created_at = bin_time(r, row, SC_T1);
     p.updated_at = bin_time(r, row, SC_T2);
+    p.deleted_at = BK_TIME_UNSET; /* bk_schedule returns no deleted provider */
     return sink->provider(sink->ctx, &p);
 }
 
@@ -1824,6 +1954,7 @@ static int sched_booking(const bk_store_sink *sink, int keyed, const PGresult *r
     b.updated_at = bin_time(r, row, SC_T4);
     b.confirmed_at = bin_time(r, row, SC_T5);
     b.cancelled_at = bin_time(r, row, SC_T6);
+    b.archived_at = BK_TIME_UNSET;
     b.buffer_before_minutes = bin_int(r, row, SC_I1);
     b.buffer_after_minutes = bin_int(r, row, SC_I2);
     b.lock_version = bin_int8(r, row, SC_N1);
@@ -2288,13 +2419,252 @@ static int schema_ready(struct pg_store *s, const bk_open_options *o, bk_store_e
     return bk_store_error(err, BK_ESTORE, "schema: migrations did not finish");
 }
 
+/* ------------------------------------------------------------------ */
+/* Version 2: soft delete, credentials, tokens, customer data, archive */
+/* ------------------------------------------------------------------ */
+
+/* A statement whose first column of its first row is a count. */
+static int run_count(struct pg_store *s, int write, const char *what, enum stmt st, int n, const char *const *v,
+                     int64_t *count, bk_store_err *err)
+{
+    PGresult *r;
+    int rc = run(s, write, what, st, n, v, &r, err);
+    if (rc == BK_OK)
+        *count = PQntuples(r) > 0 ? num(r, 0, 0) : 0;
+    PQclear(r);
+    return rc;
+}
+
+static int pg_provider_set_deleted(bk_store *self, const bk_id *id, bk_time deleted_at, bk_store_err *err)
+{
+    char idb[37], t[24];
+    const char *v[2];
+    if (!id)
+        return bk_store_error(err, BK_EINVAL, "id: NULL");
+    if (!(v[0] = id_param(idb, id)))
+        return not_found(err, "provider");
+    int rc = time_param(t, deleted_at, "deleted_at", &v[1], err);
+    PGresult *r = NULL;
+    if (rc == BK_OK && (rc = run(store_of(self), 1, "provider delete", ST_PROVIDER_SET_DELETED, 2, v, &r, err)) == BK_OK)
+        rc = PQntuples(r) == 0 ? not_found(err, "provider") : BK_OK;
+    PQclear(r);
+    return rc;
+}
+
+static int pg_provider_purge(bk_store *self, bk_time deleted_before, size_t *n_purged, bk_store_err *err)
+{
+    char t[24];
+    const char *v[1] = {bound_param(t, deleted_before)};
+    int64_t n = 0;
+    if (!n_purged)
+        return bk_store_error(err, BK_EINVAL, "n_purged: NULL");
+    int rc = run_count(store_of(self), 1, "provider purge", ST_PROVIDER_PURGE, 1, v, &n, err);
+    *n_purged = rc == BK_OK ? (size_t)n : 0;
+    return rc;
+}
+
+static int pg_provider_password_set(bk_store *self, const bk_id *provider, const char *hash,
+                                    const char *expected_hash, bk_store_err *err)
+{
+    char idb[37];
+    const char *v[3] = {NULL, hash, expected_hash};
+    if (!provider || !hash)
+        return bk_store_error(err, BK_EINVAL, "%s: NULL", provider ? "hash" : "provider");
+    if (!(v[0] = id_param(idb, provider)))
+        return not_found(err, "provider");
+    PGresult *r;
+    int rc = run(store_of(self), 1, "password set", ST_PASSWORD_SET, 3, v, &r, err);
+    if (rc == BK_OK && num(r, 0, 0) == 0)
+        rc = num(r, 0, 1) == 0 ? not_found(err, "provider")
+                               : bk_store_error(err, BK_ESTALE, "password: changed since it was read");
+    PQclear(r);
+    return rc;
+}
+
+static int pg_provider_login(bk_store *self, const char *login_key, const bk_store_sink *sink, bk_store_err *err)
+{
+    const char *v[1] = {login_key};
+    if (!login_key)
+        return bk_store_error(err, BK_EINVAL, "login_key: NULL");
+    PGresult *r;
+    int rc = run(store_of(self), 0, "login", ST_LOGIN, 1, v, &r, err);
+    if (rc == BK_OK && PQntuples(r) == 0)
+        rc = bk_store_error(err, BK_ENOTFOUND, "provider: no such login");
+    else if (rc == BK_OK && sink && sink->credential) {
+        bk_id id = idval(r, 0, 0);
+        rc = sink->credential(sink->ctx, &id, val(r, 0, 1));
+    }
+    PQclear(r);
+    return rc;
+}
+
+static const char *token_action_name(bk_token_action a)
+{
+    return a == BK_TOKEN_CONFIRM ? "confirm" : a == BK_TOKEN_CANCEL ? "cancel" : a == BK_TOKEN_RESCHEDULE ? "reschedule" : NULL;
+}
+
+static void hash_hex(char out[65], const unsigned char hash[32])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = digits[hash[i] >> 4];
+        out[2 * i + 1] = digits[hash[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static int pg_token_insert(bk_store *self, const bk_store_token *t, bk_store_err *err)
+{
+    char id[37], booking[37], hex[65], tt[2][24];
+    const char *v[6];
+    if (!t)
+        return bk_store_error(err, BK_EINVAL, "token: NULL");
+    if (!(v[0] = id_param(id, &t->id)))
+        return bk_store_error(err, BK_EINVAL, "token.id: not a UUID");
+    if (!(v[1] = id_param(booking, &t->booking)))
+        return not_found(err, "booking");
+    if (!(v[2] = token_action_name(t->action)))
+        return bk_store_error(err, BK_EINVAL, "token.action: %d is not an action", (int)t->action);
+    hash_hex(hex, t->hash);
+    v[3] = hex;
+    int rc;
+    if ((rc = time_param(tt[0], t->expires_at, "expires_at", &v[4], err)) ||
+        (rc = time_param(tt[1], t->created_at, "created_at", &v[5], err)))
+        return rc;
+    PGresult *r;
+    rc = run(store_of(self), 1, "token insert", ST_TOKEN_INSERT, 6, v, &r, err);
+    if (rc == BK_OK && PQntuples(r) == 0)
+        rc = not_found(err, "booking");
+    else if (rc != BK_OK && sqlstate_is(r, "23505"))
+        rc = bk_store_error(err, BK_ESTORE, "token: hash or id already stored");
+    PQclear(r);
+    return rc;
+}
+
+static int pg_token_get(bk_store *self, const unsigned char hash[32], const bk_store_sink *sink,
+                        bk_store_err *err)
+{
+    char hex[65];
+    if (!hash)
+        return bk_store_error(err, BK_EINVAL, "hash: NULL");
+    hash_hex(hex, hash);
+    const char *v[1] = {hex};
+    PGresult *r;
+    int rc = run(store_of(self), 0, "token get", ST_TOKEN_GET, 1, v, &r, err);
+    if (rc == BK_OK && PQntuples(r) == 0)
+        rc = bk_store_error(err, BK_ENOTFOUND, "token: not found");
+    else if (rc == BK_OK && sink && sink->token) {
+        bk_store_token t;
+        memset(&t, 0, sizeof t);
+        t.version = 1;
+        t.id = idval(r, 0, 0);
+        t.booking = idval(r, 0, 1);
+        t.provider = idval(r, 0, 2);
+        const char *a = val(r, 0, 3);
+        for (int k = BK_TOKEN_CONFIRM; k <= BK_TOKEN_RESCHEDULE; k++)
+            if (a && strcmp(a, token_action_name((bk_token_action)k)) == 0)
+                t.action = (bk_token_action)k;
+        memcpy(t.hash, hash, 32);
+        t.expires_at = tval(r, 0, 4);
+        t.used_at = tval(r, 0, 5);
+        t.created_at = tval(r, 0, 6);
+        rc = sink->token(sink->ctx, &t);
+    }
+    PQclear(r);
+    return rc;
+}
+
+/* bk_redeem_token's answers (pg_schema.c, migration 3). */
+enum { REDEEM_OK, REDEEM_NO_TOKEN, REDEEM_USED, REDEEM_EXPIRED, REDEEM_NO_UPDATE };
+
+static int pg_token_redeem(bk_store *self, const unsigned char hash[32], bk_time now, const bk_booking *b,
+                           const char *email_key, int64_t expected, bk_store_err *err)
+{
+    struct pg_store *s = store_of(self);
+    if (!hash || !b)
+        return bk_store_error(err, BK_EINVAL, "%s: NULL", hash ? "booking" : "hash");
+    struct booking_params p;
+    char hex[65], nowb[24], ex[24];
+    if (!id_param(p.id, &b->id))
+        return not_found(err, "booking");
+    int rc = booking_params(b, email_key, &p, err);
+    if (rc)
+        return rc;
+    const char *v[25];
+    hash_hex(hex, hash);
+    v[0] = hex;
+    if ((rc = time_param(nowb, now, "now", &v[1], err)))
+        return rc;
+    update_values(&p, int_param(ex, expected), v + 2);
+    PGresult *r;
+    rc = run(s, 1, "token redeem", ST_TOKEN_REDEEM, 25, v, &r, err);
+    if (rc != BK_OK)
+        return booking_update_error(s, &p, r, rc, err);
+    int64_t answer = num(r, 0, 0);
+    PQclear(r);
+    switch (answer) {
+    case REDEEM_OK: return BK_OK;
+    case REDEEM_NO_TOKEN: return bk_store_error(err, BK_ENOTFOUND, "token: not found");
+    case REDEEM_USED: return bk_store_error(err, BK_EUSED, "token: already used");
+    case REDEEM_EXPIRED: return bk_store_error(err, BK_EEXPIRED, "token: expired");
+    default: return booking_update_miss(s, &p, expected, err);
+    }
+}
+
+static int pg_booking_find_by_email(bk_store *self, const char *email_key, const bk_store_sink *sink,
+                                    bk_store_err *err)
+{
+    const char *v[1] = {email_key};
+    if (!email_key)
+        return bk_store_error(err, BK_EINVAL, "email_key: NULL");
+    PGresult *r;
+    int rc = run(store_of(self), 0, "bookings by email", ST_BOOKING_BY_EMAIL, 1, v, &r, err);
+    for (int i = 0; rc == BK_OK && i < PQntuples(r); i++)
+        rc = emit_booking(sink, 0, r, i, 0);
+    PQclear(r);
+    return rc;
+}
+
+static int pg_bookings_erase(bk_store *self, const char *email_key, bk_time ended_before, bk_time now, size_t *n,
+                             bk_store_err *err)
+{
+    char t[2][24];
+    const char *v[3] = {email_key, NULL, NULL};
+    if (!n)
+        return bk_store_error(err, BK_EINVAL, "n: NULL");
+    *n = 0;
+    if (ended_before != BK_TIME_UNSET)
+        v[1] = bound_param(t[0], ended_before);
+    int rc = time_param(t[1], now, "now", &v[2], err);
+    int64_t count = 0;
+    if (rc == BK_OK && (rc = run_count(store_of(self), 1, "erase", ST_BOOKINGS_ERASE, 3, v, &count, err)) == BK_OK)
+        *n = (size_t)count;
+    return rc;
+}
+
+static int pg_booking_archive(bk_store *self, bk_time ended_before, size_t limit, bk_time now, size_t *n_moved,
+                              bk_store_err *err)
+{
+    char t[2][24], lim[24];
+    const char *v[3];
+    if (!n_moved)
+        return bk_store_error(err, BK_EINVAL, "n_moved: NULL");
+    *n_moved = 0;
+    v[0] = bound_param(t[0], ended_before);
+    v[1] = int_param(lim, (int64_t)(limit > 1000000 ? 1000000 : limit));
+    int rc = time_param(t[1], now, "now", &v[2], err);
+    int64_t count = 0;
+    if (rc == BK_OK && (rc = run_count(store_of(self), 1, "archive", ST_BOOKING_ARCHIVE, 3, v, &count, err)) == BK_OK)
+        *n_moved = (size_t)count;
+    return rc;
+}
+
 static const bk_store pg_methods = {
     .version = BK_STORE_VERSION,
     .name = "postgresql",
     .close = pg_close,
     .provider_insert = pg_provider_insert,
     .provider_update = pg_provider_update,
-    .provider_delete = pg_provider_delete,
     .provider_get = pg_provider_get,
     .provider_list = pg_provider_list,
     .service_insert = pg_service_insert,
@@ -2315,6 +2685,16 @@ static const bk_store pg_methods = {
     .booking_list = pg_booking_list,
     .booking_update = pg_booking_update,
     .schedule_load = pg_schedule_load,
+    .provider_set_deleted = pg_provider_set_deleted,
+    .provider_purge = pg_provider_purge,
+    .provider_password_set = pg_provider_password_set,
+    .provider_login = pg_provider_login,
+    .token_insert = pg_token_insert,
+    .token_get = pg_token_get,
+    .token_redeem = pg_token_redeem,
+    .booking_find_by_email = pg_booking_find_by_email,
+    .bookings_erase = pg_bookings_erase,
+    .booking_archive = pg_booking_archive,
 };
 
 int pg_store_open(const char *conninfo, const bk_open_options *options, bk_store **out, bk_store_err *err)

@@ -55,8 +55,8 @@ int strutil_utf8_valid(const char *s, size_t len)
  * out of memory (-2), not bad text. */
 static int icu_result(UErrorCode st) { return st == U_MEMORY_ALLOCATION_ERROR ? -2 : -1; }
 
-/* ICU works on UTF-16: convert, normalise, fold, convert back. */
-int strutil_fold_key(const char *s, char **out)
+/* ICU works on UTF-16: convert, normalise, fold (if asked), convert back. */
+static int transform(const char *s, int fold, char **out)
 {
     *out = NULL;
     UErrorCode st = U_ZERO_ERROR;
@@ -88,9 +88,11 @@ int strutil_fold_key(const char *s, char **out)
     if (!norm || !folded)
         goto done;
     int32_t nlen = unorm2_normalize(nfc, src, len16, norm, cap, &st);
-    int32_t flen = U_SUCCESS(st) ? u_strFoldCase(folded, cap, norm, nlen, U_FOLD_CASE_DEFAULT, &st) : 0;
-    /* Folding may denormalise; normalise once more so equal keys compare equal. */
-    nlen = U_SUCCESS(st) ? unorm2_normalize(nfc, folded, flen, norm, cap, &st) : 0;
+    if (fold) {
+        int32_t flen = U_SUCCESS(st) ? u_strFoldCase(folded, cap, norm, nlen, U_FOLD_CASE_DEFAULT, &st) : 0;
+        /* Folding may denormalise; normalise once more so equal keys compare equal. */
+        nlen = U_SUCCESS(st) ? unorm2_normalize(nfc, folded, flen, norm, cap, &st) : 0;
+    }
     if (U_FAILURE(st)) {
         rc = icu_result(st);
         goto done;
@@ -120,6 +122,10 @@ done:
     bki_free(utf8);
     return rc;
 }
+
+int strutil_fold_key(const char *s, char **out) { return transform(s, 1, out); }
+
+int strutil_nfc(const char *s, char **out) { return transform(s, 0, out); }
 
 void strutil_format(char *buf, size_t size, const char *fmt, ...)
 {

@@ -13,6 +13,10 @@ int strutil_utf8_valid(const char *s, size_t len);
  * allocated (bki_free).  Returns 0, -1 on bad text, -2 on out of memory. */
 int strutil_fold_key(const char *s, char **out);
 
+/* The NFC-normalised form of UTF-8 text s, newly allocated (bki_free).
+ * Returns 0, -1 on bad text, -2 on out of memory. */
+int strutil_nfc(const char *s, char **out);
+
 /* snprintf that never fails loudly: truncates, always NUL-terminates. */
 void strutil_format(char *buf, size_t size, const char *fmt, ...)
 #if defined(__GNUC__)

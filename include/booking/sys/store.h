@@ -63,6 +63,19 @@ BK_API int bk_store_error(bk_store_err *err, int code, const char *fmt, ...)
 #endif
     ;
 
+/** A booking token as stored: never the token itself, only its hash. */
+typedef struct bk_store_token {
+    unsigned int version; /* 1 */
+    bk_id id;
+    bk_id booking;
+    bk_id provider;
+    bk_token_action action;
+    unsigned char hash[32]; /* BLAKE2b-256 of the token text */
+    bk_time expires_at;
+    bk_time used_at;        /* BK_TIME_UNSET while unused */
+    bk_time created_at;
+} bk_store_token;
+
 /** Receives records from a read.  Any callback may be NULL when the read
  *  cannot produce that kind. */
 typedef struct bk_store_sink {
@@ -76,7 +89,14 @@ typedef struct bk_store_sink {
     /** schedule_load only: the booking that already holds the requested
      *  idempotency key, if any. */
     int (*keyed_booking)(void *ctx, const bk_booking *b);
+    /* Store version 2. */
+    /** provider_login: the provider and its password hash (NULL if it has
+     *  none). */
+    int (*credential)(void *ctx, const bk_id *provider, const char *password_hash);
+    /** token_get. */
+    int (*token)(void *ctx, const bk_store_token *t);
 } bk_store_sink;
+
 
 /** What schedule_load must return, through the sink, in this order:
  *  1. the provider (BK_ENOTFOUND if none);
@@ -102,13 +122,19 @@ typedef struct bk_schedule_request {
     const char *idempotency_key;
 } bk_schedule_request;
 
-/** Which bookings booking_list returns, ordered by start. */
+/** Which bookings booking_list returns, ordered by start, then id
+ *  (archived ones included, with archived_at set). */
 typedef struct bk_store_booking_query {
     unsigned int version; /* 1 */
     bk_id provider;
     bk_time from; /* bookings whose [start, end) overlaps [from, to) */
     bk_time to;
+    /** 0: every status but cancelled unless include_cancelled; else only
+     *  the statuses whose BK_STATUS_BIT is set. */
     int include_cancelled;
+    unsigned int statuses;
+    /** NULL, or only bookings whose customer_email_key equals it. */
+    const char *customer_email_key;
 } bk_store_booking_query;
 
 typedef struct bk_store bk_store;
@@ -129,8 +155,6 @@ struct bk_store {
                            const char *email_key, bk_store_err *err);
     int (*provider_update)(bk_store *self, const bk_provider *p, const char *username_key,
                            const char *email_key, bk_store_err *err);
-    /** Deletes the provider and every record that belongs to it. */
-    int (*provider_delete)(bk_store *self, const bk_id *id, bk_store_err *err);
     int (*provider_get)(bk_store *self, const bk_id *id, const bk_store_sink *sink, bk_store_err *err);
     /** Every provider, ordered by username. */
     int (*provider_list)(bk_store *self, const bk_store_sink *sink, bk_store_err *err);
@@ -165,14 +189,16 @@ struct bk_store {
     int (*blocked_list)(bk_store *self, const bk_id *provider, bk_time from, bk_time to,
                         const bk_store_sink *sink, bk_store_err *err);
 
-    /* Bookings. */
+    /* Bookings.  customer_email_key is the case-folded, NFC form of
+     * b->customer_email the library computed: keep it with the booking for
+     * booking_list's and booking_find_by_email's comparisons. */
     /** Inserts b atomically: BK_ECONFLICT if b is live and its occupied
      *  range overlaps a live booking of the same provider; if b has an
      *  idempotency key that a booking of the provider already holds,
      *  inserts nothing, passes that booking to sink->keyed_booking and
      *  returns BK_EEXISTS. */
-    int (*booking_insert)(bk_store *self, const bk_booking *b, const bk_store_sink *sink,
-                          bk_store_err *err);
+    int (*booking_insert)(bk_store *self, const bk_booking *b, const char *customer_email_key,
+                          const bk_store_sink *sink, bk_store_err *err);
     int (*booking_get)(bk_store *self, const bk_id *id, const bk_store_sink *sink, bk_store_err *err);
     int (*booking_list)(bk_store *self, const bk_store_booking_query *q, const bk_store_sink *sink,
                         bk_store_err *err);
@@ -181,16 +207,79 @@ struct bk_store {
      *  (else BK_ESTALE, nothing changed).  If b is live, its occupied range
      *  is checked against the provider's other live bookings
      *  (BK_ECONFLICT), atomically with the write. */
-    int (*booking_update)(bk_store *self, const bk_booking *b, int64_t expected_lock_version,
-                          bk_store_err *err);
+    int (*booking_update)(bk_store *self, const bk_booking *b, const char *customer_email_key,
+                          int64_t expected_lock_version, bk_store_err *err);
 
     /** Everything bk_slots and bk_book need, in one read (see
      *  bk_schedule_request).  A backend should make this one round trip. */
     int (*schedule_load)(bk_store *self, const bk_schedule_request *req, const bk_store_sink *sink,
                          bk_store_err *err);
+
+    /* ---- Version 2 ---- */
+
+    /* Provider soft delete.  provider_get returns deleted providers (with
+     * deleted_at), provider_list leaves them out. */
+    /** Sets deleted_at (unless already set: the first one stays), or with
+     *  BK_TIME_UNSET clears it.  BK_ENOTFOUND if there is no provider. */
+    int (*provider_set_deleted)(bk_store *self, const bk_id *id, bk_time deleted_at, bk_store_err *err);
+    /** Deletes every provider whose deleted_at is before deleted_before,
+     *  with every record that belongs to it (services, rules, overrides,
+     *  blocked periods, bookings archived or not, tokens); *n_purged = how
+     *  many providers. */
+    int (*provider_purge)(bk_store *self, bk_time deleted_before, size_t *n_purged, bk_store_err *err);
+
+    /* Credentials. */
+    /** Stores hash as the provider's password hash.  With expected_hash
+     *  not NULL, only if the stored hash still equals it (else BK_ESTALE,
+     *  nothing changed): a rehash must not undo a concurrent change. */
+    int (*provider_password_set)(bk_store *self, const bk_id *provider, const char *hash,
+                                 const char *expected_hash, bk_store_err *err);
+    /** The provider that is not deleted and whose username_key or
+     *  email_key equals login_key, with its password hash, through
+     *  sink->credential; BK_ENOTFOUND if none. */
+    int (*provider_login)(bk_store *self, const char *login_key, const bk_store_sink *sink, bk_store_err *err);
+
+    /* Tokens. */
+    /** BK_ENOTFOUND if the booking is missing. */
+    int (*token_insert)(bk_store *self, const bk_store_token *t, bk_store_err *err);
+    /** The token with this hash through sink->token; BK_ENOTFOUND. */
+    int (*token_get)(bk_store *self, const unsigned char hash[32], const bk_store_sink *sink, bk_store_err *err);
+    /** Atomically: the token with this hash must exist (BK_ENOTFOUND),
+     *  belong to b->id (BK_ENOTFOUND), be unused (BK_EUSED) and expire
+     *  after `now` (BK_EEXPIRED); then b is written as booking_update
+     *  writes it (BK_ESTALE, BK_ECONFLICT) and the token's used_at set to
+     *  now.  On any error nothing changes. */
+    int (*token_redeem)(bk_store *self, const unsigned char hash[32], bk_time now, const bk_booking *b,
+                        const char *customer_email_key, int64_t expected_lock_version, bk_store_err *err);
+
+    /* Customer data. */
+    /** Every booking, of every provider, archived ones included, whose
+     *  customer_email_key equals email_key; ordered by start, then id. */
+    int (*booking_find_by_email)(bk_store *self, const char *email_key, const bk_store_sink *sink,
+                                 bk_store_err *err);
+    /** Erases the personal fields of every booking (archived ones too)
+     *  that matches email_key (if not NULL) and ended before ended_before
+     *  (if not BK_TIME_UNSET) and is not erased yet: customer_name
+     *  "erased", customer_email and its key "erased@<id>.invalid",
+     *  customer_phone, customer_timezone, notes, cancellation_reason and
+     *  idempotency_key NULL, lock_version + 1, updated_at = now; deletes
+     *  the unused tokens of those bookings.  A booking is "erased" iff its
+     *  customer_email is "erased@<its id>.invalid".  *n = how many. */
+    int (*bookings_erase)(bk_store *self, const char *email_key, bk_time ended_before, bk_time now, size_t *n,
+                          bk_store_err *err);
+
+    /* Archive. */
+    /** Moves at most `limit` final bookings (cancelled, completed,
+     *  no_show) that ended before ended_before into the archive, in one
+     *  transaction, setting archived_at = now; *n_moved = how many (0 when
+     *  none is left).  Archived bookings are returned by booking_get,
+     *  booking_list and booking_find_by_email, and are never updated
+     *  (booking_update: BK_ESTATE), except by bookings_erase. */
+    int (*booking_archive)(bk_store *self, bk_time ended_before, size_t limit, bk_time now, size_t *n_moved,
+                           bk_store_err *err);
 };
 
-#define BK_STORE_VERSION 1
+#define BK_STORE_VERSION 2
 
 /** Opens a handle over a backend the caller built.  The handle takes
  *  ownership: bk_close() calls store->close (also when bk_open_store fails
