@@ -5,7 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <booking.h>
+#include <jansson.h>
+#include <sodium.h>
 
 #include "harness.h"
 
@@ -913,6 +917,389 @@ START_TEST(recurring_rule_must_match_its_first_occurrence)
 }
 END_TEST
 
+/* ---- issue 4: filters, soft delete, credentials, tokens, customer data ---- */
+
+/* Monday 2027-03-01 onwards: in the future of the wall clock, which token
+ * expiry and redeem use. */
+static int book_as(bk_id provider, bk_id service, const char *start, const char *email, bk_booking **out)
+{
+    bk_book_request r = BK_BOOK_REQUEST_INIT;
+    r.provider = provider;
+    r.service = service;
+    r.start = T(start);
+    r.now = T("2020-01-01T00:00:00Z");
+    r.customer_name = "Kim Customer";
+    r.customer_email = email;
+    r.customer_phone = "+49 30 1234";
+    r.notes = "window seat";
+    return bk_book(db, &r, out);
+}
+
+static size_t list_count(bk_id provider, unsigned statuses, const char *email)
+{
+    bk_booking_filter f = BK_BOOKING_FILTER_INIT;
+    f.provider = provider;
+    f.statuses = statuses;
+    f.customer_email = email;
+    bk_booking **list = NULL;
+    size_t n = 0;
+    OK(bk_booking_list(db, &f, &list, &n));
+    bk_booking_list_free(list, n);
+    return n;
+}
+
+START_TEST(list_filters_by_status_and_customer_email)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_id s = new_service(p, 30, 0, 0, 0);
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *a = NULL, *b = NULL;
+    /* Stored NFC: "e" + combining acute is stored as one "\u00e9". */
+    OK(book_as(p, s, "2027-03-01T09:00:00Z", "Rene\xcc\x81@Example.COM", &a));
+    ck_assert_str_eq(a->customer_email, "Ren\xc3\xa9@Example.COM");
+    OK(book_as(p, s, "2027-03-01T10:00:00Z", "\xc3\x85sa@example.com", &b)); /* Åsa */
+    OK(book_as(p, s, "2027-03-01T11:00:00Z", "other@example.com", NULL));
+    OK(bk_booking_cancel(db, &b->id, 1, "ill", NULL));
+    ck_assert_uint_eq(list_count(p, 0, NULL), 3);
+    ck_assert_uint_eq(list_count(p, BK_STATUS_BIT(BK_BOOKING_CANCELLED), NULL), 1);
+    ck_assert_uint_eq(list_count(p, BK_STATUS_BIT(BK_BOOKING_CONFIRMED), NULL), 2);
+    /* Unicode case folding and NFC on the caller's side too. */
+    ck_assert_uint_eq(list_count(p, 0, "REN\xc3\x89@example.com"), 1);
+    ck_assert_uint_eq(list_count(p, 0, "\xc3\xa5SA@EXAMPLE.COM"), 1);
+    ck_assert_uint_eq(list_count(p, BK_STATUS_BIT(BK_BOOKING_CONFIRMED), "\xc3\xa5SA@EXAMPLE.COM"), 0);
+    ck_assert_uint_eq(list_count(p, 0, "nobody@example.com"), 0);
+    /* include_cancelled = 0 still means live ones when statuses is 0. */
+    bk_booking_filter f = BK_BOOKING_FILTER_INIT;
+    f.provider = p;
+    f.include_cancelled = 0;
+    bk_booking **list = NULL;
+    size_t n = 0;
+    OK(bk_booking_list(db, &f, &list, &n));
+    ck_assert_uint_eq(n, 2);
+    bk_booking_list_free(list, n);
+    f.statuses = 1u << 9;
+    ck_assert_int_eq(bk_booking_list(db, &f, &list, &n), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "statuses"));
+    f.statuses = 0;
+    f.customer_email = "\xff@example.com";
+    ck_assert_int_eq(bk_booking_list(db, &f, &list, &n), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "customer_email"));
+    bk_booking_free(a);
+    bk_booking_free(b);
+}
+END_TEST
+
+START_TEST(provider_usernames_and_emails_are_stored_nfc)
+{
+    bk_provider p = BK_PROVIDER_INIT;
+    p.username = "Jose\xcc\x81";
+    p.email = "Jose\xcc\x81@example.com";
+    p.full_name = "Jos\xc3\xa9";
+    p.timezone = "UTC";
+    bk_id id;
+    OK(bk_provider_create(db, &p, &id));
+    bk_provider *got = NULL;
+    OK(bk_provider_get(db, &id, &got));
+    ck_assert_str_eq(got->username, "Jos\xc3\xa9");
+    ck_assert_str_eq(got->email, "Jos\xc3\xa9@example.com");
+    bk_provider_free(got);
+    /* The composed spelling in another case is the same username. */
+    p.username = "JOS\xc3\x89";
+    p.email = "x@example.com";
+    ck_assert_int_eq(bk_provider_create(db, &p, NULL), BK_EEXISTS);
+    p.username = "bad\xc3";
+    ck_assert_int_eq(bk_provider_create(db, &p, NULL), BK_EINVAL);
+}
+END_TEST
+
+START_TEST(soft_deleted_provider_is_hidden_restorable_and_purged)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_id s = new_service(p, 30, 0, 0, 0);
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *b = NULL;
+    OK(book(p, s, "2026-01-05T09:00:00Z", &b));
+    OK(bk_provider_delete(db, &p));
+    ck_assert_uint_eq(list_count(p, 0, NULL), 1); /* its bookings stay readable */
+    bk_provider **all = NULL;
+    size_t n = 0;
+    OK(bk_provider_list(db, &all, &n));
+    ck_assert_uint_eq(n, 0);
+    bk_provider_list_free(all, n);
+    bk_slot *slots = NULL;
+    bk_slot_query q = BK_SLOT_QUERY_INIT;
+    q.provider = p;
+    q.service = s;
+    q.from = T("2026-01-05T00:00:00Z");
+    q.to = T("2026-01-06T00:00:00Z");
+    q.now = T("2020-01-01T00:00:00Z");
+    ck_assert_int_eq(bk_slots(db, &q, &slots, &n), BK_ENOTFOUND);
+    ck_assert_int_eq(book(p, s, "2026-01-05T10:00:00Z", NULL), BK_ENOTFOUND);
+    bk_service sv = BK_SERVICE_INIT;
+    sv.provider = p;
+    sv.name = "more";
+    sv.duration_minutes = 10;
+    ck_assert_int_eq(bk_service_create(db, &sv, NULL), BK_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "deleted"));
+    /* A booking of a deleted provider can still be cancelled. */
+    OK(bk_booking_cancel(db, &b->id, 1, "provider left", NULL));
+    /* A purge cut before the deletion keeps it. */
+    size_t purged = 9;
+    OK(bk_provider_purge(db, T("2020-01-01T00:00:00Z"), &purged));
+    ck_assert_uint_eq(purged, 0);
+    OK(bk_provider_restore(db, &p));
+    OK(bk_slots(db, &q, &slots, &n));
+    ck_assert_uint_gt(n, 0);
+    bk_slots_free(slots);
+    OK(bk_provider_restore(db, &p)); /* not deleted: nothing to do */
+    OK(bk_provider_delete(db, &p));
+    OK(bk_provider_purge(db, BK_TIME_MAX - 1, &purged));
+    ck_assert_uint_eq(purged, 1);
+    bk_booking *gone = NULL;
+    ck_assert_int_eq(bk_booking_get(db, &b->id, &gone), BK_ENOTFOUND);
+    bk_booking_free(b);
+}
+END_TEST
+
+START_TEST(passwords_verify_by_username_or_email_and_upgrade_weak_hashes)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    bk_id p = new_provider("Anna", "UTC");
+    bk_id q = new_provider("bob", "UTC");
+    bk_id who;
+    int rehashed = -1;
+    /* No password yet: denied like a wrong one. */
+    ck_assert_int_eq(bk_provider_verify_password(db, "anna", "correct horse", &who, NULL), BK_EDENIED);
+    OK(bk_provider_set_password(db, &p, "correct horse"));
+    OK(bk_provider_verify_password(db, "ANNA", "correct horse", &who, &rehashed));
+    ck_assert_str_eq(who.s, p.s);
+    ck_assert_int_eq(rehashed, 0);
+    OK(bk_provider_verify_password(db, "Anna@Example.com", "correct horse", &who, NULL));
+    ck_assert_str_eq(who.s, p.s);
+    ck_assert_int_eq(bk_provider_verify_password(db, "anna", "wrong horse", &who, NULL), BK_EDENIED);
+    ck_assert_int_eq(bk_provider_verify_password(db, "nobody", "correct horse", &who, NULL), BK_EDENIED);
+    /* The clear text is in no message. */
+    ck_assert_ptr_null(strstr(bk_errmsg(db), "horse"));
+    ck_assert_int_eq(bk_provider_set_password(db, &p, "short"), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "password"));
+    ck_assert_int_eq(bk_provider_set_password(db, &p, "bad \xff utf-8"), BK_EINVAL);
+    /* An imported hash with weaker limits verifies and is upgraded once. */
+    char weak[crypto_pwhash_STRBYTES];
+    ck_assert_int_eq(crypto_pwhash_str(weak, "imported pw", 11, crypto_pwhash_OPSLIMIT_MIN, 8192 * 1024), 0);
+    OK(bk_provider_set_password_hash(db, &q, weak));
+    OK(bk_provider_verify_password(db, "bob", "imported pw", &who, &rehashed));
+    ck_assert_int_eq(rehashed, 1);
+    OK(bk_provider_verify_password(db, "bob", "imported pw", &who, &rehashed));
+    ck_assert_int_eq(rehashed, 0);
+    ck_assert_int_eq(bk_provider_set_password_hash(db, &q, "$2b$10$notargon"), BK_EINVAL);
+    ck_assert_int_eq(bk_provider_set_password_hash(db, &q, "$argon2id$v=19$m=bogus"), BK_EINVAL);
+    /* A deleted provider cannot log in. */
+    OK(bk_provider_delete(db, &p));
+    ck_assert_int_eq(bk_provider_verify_password(db, "anna", "correct horse", &who, NULL), BK_EDENIED);
+    bk_id missing;
+    ck_assert_int_eq(bk_id_parse("00000000-0000-4000-8000-000000000000", &missing), BK_OK);
+    ck_assert_int_eq(bk_provider_set_password(db, &missing, "correct horse"), BK_ENOTFOUND);
+}
+END_TEST
+
+static bk_time in_an_hour(void) { return (bk_time)time(NULL) + 3600; }
+
+START_TEST(tokens_confirm_cancel_and_reschedule_once)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_service sv = BK_SERVICE_INIT;
+    sv.provider = p;
+    sv.name = "s";
+    sv.duration_minutes = 30;
+    sv.requires_confirmation = 1;
+    bk_id s;
+    OK(bk_service_create(db, &sv, &s));
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *b = NULL, *c = NULL;
+    OK(book_as(p, s, "2027-03-01T09:00:00Z", "kim@example.com", &b));
+    char confirm[BK_TOKEN_SIZE], cancel[BK_TOKEN_SIZE], move[BK_TOKEN_SIZE];
+    OK(bk_token_issue(db, &b->id, BK_TOKEN_CONFIRM, in_an_hour(), confirm));
+    ck_assert_uint_eq(strlen(confirm), BK_TOKEN_SIZE - 1);
+    ck_assert(strncmp(confirm, "bkt1_", 5) == 0);
+    OK(bk_token_issue(db, &b->id, BK_TOKEN_CANCEL, in_an_hour(), cancel));
+    OK(bk_token_issue(db, &b->id, BK_TOKEN_RESCHEDULE, in_an_hour(), move));
+    ck_assert_str_ne(confirm, cancel);
+
+    bk_token_action act = 0;
+    OK(bk_token_redeem(db, confirm, NULL, &c, &act));
+    ck_assert_int_eq(act, BK_TOKEN_CONFIRM);
+    ck_assert_int_eq(c->status, BK_BOOKING_CONFIRMED);
+    ck_assert_int_eq(c->lock_version, 2);
+    bk_booking_free(c);
+    ck_assert_int_eq(bk_token_redeem(db, confirm, NULL, NULL, NULL), BK_EUSED);
+
+    /* A reschedule onto a taken slot fails and leaves the token usable. */
+    OK(book_as(p, s, "2027-03-01T10:00:00Z", "other@example.com", NULL));
+    bk_token_redeem_params rp = BK_TOKEN_REDEEM_PARAMS_INIT;
+    rp.new_start = T("2027-03-01T10:00:00Z");
+    ck_assert_int_eq(bk_token_redeem(db, move, &rp, NULL, NULL), BK_ECONFLICT);
+    rp.new_start = T("2027-03-01T11:00:00Z");
+    OK(bk_token_redeem(db, move, &rp, &c, &act));
+    ck_assert_int_eq(act, BK_TOKEN_RESCHEDULE);
+    ck_assert_int_eq(c->start, T("2027-03-01T11:00:00Z"));
+    ck_assert_int_eq(c->lock_version, 3);
+    bk_booking_free(c);
+
+    /* Expired: at a `now` past the expiry. */
+    rp = (bk_token_redeem_params)BK_TOKEN_REDEEM_PARAMS_INIT;
+    rp.now = in_an_hour() + 60;
+    ck_assert_int_eq(bk_token_redeem(db, cancel, &rp, NULL, NULL), BK_EEXPIRED);
+    rp.now = BK_TIME_UNSET;
+    rp.reason = "changed plans";
+    OK(bk_token_redeem(db, cancel, &rp, &c, NULL));
+    ck_assert_int_eq(c->status, BK_BOOKING_CANCELLED);
+    ck_assert_str_eq(c->cancellation_reason, "changed plans");
+    bk_booking_free(c);
+
+    /* Malformed and unknown. */
+    ck_assert_int_eq(bk_token_redeem(db, "bkt1_short", NULL, NULL, NULL), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "token"));
+    char unknown[BK_TOKEN_SIZE];
+    memcpy(unknown, cancel, sizeof unknown);
+    unknown[10] = unknown[10] == 'A' ? 'B' : 'A';
+    ck_assert_int_eq(bk_token_redeem(db, unknown, NULL, NULL, NULL), BK_ENOTFOUND);
+    unknown[BK_TOKEN_SIZE - 2] = '*';
+    ck_assert_int_eq(bk_token_redeem(db, unknown, NULL, NULL, NULL), BK_EINVAL);
+    /* A final booking takes no token; expiry must be ahead. */
+    char t[BK_TOKEN_SIZE];
+    ck_assert_int_eq(bk_token_issue(db, &b->id, BK_TOKEN_CANCEL, in_an_hour(), t), BK_ESTATE);
+    ck_assert_int_eq(bk_token_issue(db, &b->id, BK_TOKEN_CANCEL, (bk_time)time(NULL) - 1, t), BK_EINVAL);
+    ck_assert_int_eq(bk_token_issue(db, &b->id, (bk_token_action)7, in_an_hour(), t), BK_EINVAL);
+    bk_booking_free(b);
+}
+END_TEST
+
+static json_t *export_of(const char *email)
+{
+    char *text = NULL;
+    OK(bk_customer_export(db, email, &text));
+    json_error_t e;
+    json_t *doc = json_loads(text, 0, &e);
+    ck_assert_msg(doc != NULL, "export is not JSON: %s", e.text);
+    bk_string_free(text);
+    ck_assert_str_eq(json_string_value(json_object_get(doc, "format")), "libbooking.customer-export");
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "format_version")), 1);
+    return doc;
+}
+
+START_TEST(customer_export_erase_and_retention)
+{
+    bk_id p = new_provider("anna", "UTC"), q = new_provider("bob", "UTC");
+    bk_id s = new_service(p, 30, 0, 0, 0), t = new_service(q, 30, 0, 0, 0);
+    add_rule(p, 1, 540, 720, 1);
+    add_rule(q, 1, 540, 720, 1);
+    bk_booking *a = NULL, *b = NULL, *o = NULL;
+    OK(book_as(p, s, "2027-03-01T09:00:00Z", "Kim@Example.com", &a));
+    OK(book_as(q, t, "2027-03-08T09:00:00Z", "kim@example.COM", &b));
+    OK(book_as(p, s, "2027-03-01T10:00:00Z", "other@example.com", &o));
+    char tok[BK_TOKEN_SIZE];
+    OK(bk_token_issue(db, &a->id, BK_TOKEN_CANCEL, in_an_hour(), tok));
+
+    json_t *doc = export_of("KIM@example.com");
+    json_t *list = json_object_get(doc, "bookings");
+    ck_assert_uint_eq(json_array_size(list), 2);
+    json_t *first = json_array_get(list, 0);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "id")), a->id.s);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "start")), "2027-03-01T09:00:00Z");
+    ck_assert_str_eq(json_string_value(json_object_get(first, "customer_phone")), "+49 30 1234");
+    ck_assert_str_eq(json_string_value(json_object_get(first, "status")), "confirmed");
+    ck_assert(json_is_null(json_object_get(first, "archived_at")));
+    json_decref(doc);
+
+    size_t n = 0;
+    OK(bk_customer_erase(db, "kim@example.com", &n));
+    ck_assert_uint_eq(n, 2);
+    OK(bk_customer_erase(db, "kim@example.com", &n));
+    ck_assert_uint_eq(n, 0);
+    doc = export_of("kim@example.com");
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "bookings")), 0);
+    json_decref(doc);
+    bk_booking *g = NULL;
+    OK(bk_booking_get(db, &a->id, &g));
+    ck_assert_str_eq(g->customer_name, "erased");
+    char want[80];
+    snprintf(want, sizeof want, "erased@%s.invalid", a->id.s);
+    ck_assert_str_eq(g->customer_email, want);
+    ck_assert_ptr_null(g->customer_phone);
+    ck_assert_ptr_null(g->notes);
+    ck_assert_int_eq(g->lock_version, a->lock_version + 1);
+    ck_assert_int_eq(g->start, a->start); /* the calendar keeps its time */
+    ck_assert_int_eq(g->status, BK_BOOKING_CONFIRMED);
+    bk_booking_free(g);
+    /* The erased customer's link no longer works. */
+    ck_assert_int_eq(bk_token_redeem(db, tok, NULL, NULL, NULL), BK_ENOTFOUND);
+    OK(bk_booking_get(db, &o->id, &g));
+    ck_assert_str_eq(g->customer_email, "other@example.com");
+    bk_booking_free(g);
+
+    /* Retention: everything that ended before the cut. */
+    OK(bk_bookings_anonymise(db, T("2027-03-02T00:00:00Z"), &n));
+    ck_assert_uint_eq(n, 1); /* "other"; a is erased already */
+    OK(bk_booking_get(db, &o->id, &g));
+    ck_assert_str_eq(g->customer_name, "erased");
+    bk_booking_free(g);
+    OK(bk_bookings_anonymise(db, T("2027-03-02T00:00:00Z"), &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(bk_customer_export(db, "not an email", &(char *){NULL}), BK_EINVAL);
+    bk_booking_free(a);
+    bk_booking_free(b);
+    bk_booking_free(o);
+}
+END_TEST
+
+START_TEST(archive_moves_final_bookings_that_stay_readable)
+{
+    bk_id p = new_provider("anna", "UTC");
+    bk_id s = new_service(p, 30, 0, 0, 0);
+    add_rule(p, 1, 540, 720, 1);
+    bk_booking *a = NULL, *b = NULL, *c = NULL, *live = NULL;
+    OK(book_as(p, s, "2027-03-01T09:00:00Z", "kim@example.com", &a));
+    OK(book_as(p, s, "2027-03-01T10:00:00Z", "kim@example.com", &b));
+    OK(book_as(p, s, "2027-03-01T11:00:00Z", "kim@example.com", &c));
+    OK(book_as(p, s, "2027-03-01T11:30:00Z", "kim@example.com", &live));
+    OK(bk_booking_complete(db, &a->id, 1, NULL));
+    OK(bk_booking_cancel(db, &b->id, 1, NULL, NULL));
+    OK(bk_booking_mark_no_show(db, &c->id, 1, NULL));
+    size_t n = 0;
+    /* Nothing ended before the cut yet. */
+    OK(bk_booking_archive(db, T("2027-03-01T09:00:00Z"), 10, &n));
+    ck_assert_uint_eq(n, 0);
+    OK(bk_booking_archive(db, T("2027-03-02T00:00:00Z"), 1, &n));
+    ck_assert_uint_eq(n, 3); /* three batches of one; the live one stays */
+    bk_booking *g = NULL;
+    OK(bk_booking_get(db, &a->id, &g));
+    ck_assert(g->archived_at != BK_TIME_UNSET);
+    ck_assert_int_eq(g->status, BK_BOOKING_COMPLETED);
+    bk_booking_free(g);
+    OK(bk_booking_get(db, &live->id, &g));
+    ck_assert(g->archived_at == BK_TIME_UNSET);
+    bk_booking_free(g);
+    ck_assert_uint_eq(list_count(p, 0, NULL), 4);
+    ck_assert_uint_eq(list_count(p, BK_STATUS_BIT(BK_BOOKING_NO_SHOW), "KIM@example.com"), 1);
+    /* Archived bookings do not change, but are exported and erased. */
+    ck_assert_int_eq(bk_booking_cancel(db, &c->id, 2, NULL, NULL), BK_ESTATE);
+    json_t *doc = export_of("kim@example.com");
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "bookings")), 4);
+    ck_assert(json_is_string(json_object_get(json_array_get(json_object_get(doc, "bookings"), 0), "archived_at")));
+    json_decref(doc);
+    OK(bk_customer_erase(db, "kim@example.com", &n));
+    ck_assert_uint_eq(n, 4);
+    OK(bk_booking_archive(db, T("2027-03-02T00:00:00Z"), 100, &n));
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(bk_booking_archive(db, T("2027-03-02T00:00:00Z"), 0, &n), BK_EINVAL);
+    ck_assert_ptr_nonnull(strstr(bk_errmsg(db), "batch_size"));
+    bk_booking_free(a);
+    bk_booking_free(b);
+    bk_booking_free(c);
+    bk_booking_free(live);
+}
+END_TEST
+
 static Suite *api_suite(void)
 {
     Suite *s = suite_create("api");
@@ -939,6 +1326,11 @@ static Suite *api_suite(void)
                       import_keeps_history_off_grid_but_refuses_overlap}},
         {"lifecycle", {lifecycle_moves_follow_the_design_table, stale_version_changes_nothing,
                        reschedule_moves_ignoring_itself_and_stays_on_conflict}},
+        {"rights", {list_filters_by_status_and_customer_email, provider_usernames_and_emails_are_stored_nfc,
+                    soft_deleted_provider_is_hidden_restorable_and_purged,
+                    passwords_verify_by_username_or_email_and_upgrade_weak_hashes,
+                    tokens_confirm_cancel_and_reschedule_once, customer_export_erase_and_retention,
+                    archive_moves_final_bookings_that_stay_readable}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);
