@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <booking.h>
 
@@ -221,6 +222,119 @@ START_TEST(named_store_is_shared_and_private_store_is_not)
 }
 END_TEST
 
+/* ---- two handles on one booking ---- */
+
+/* Each round a fresh pending booking and a token; every thread, on its own
+ * handle, then either cancels it at version 1 or redeems the token. */
+typedef struct duel {
+    pthread_barrier_t *barrier;
+    bk_id booking[1024];
+    char token[1024][BK_TOKEN_SIZE];
+    int rounds;
+    int use_token;
+    int ok, lost, other;
+} duel;
+
+static void *dueller(void *arg)
+{
+    duel *d = arg;
+    bk_db *db = NULL;
+    if (bk_open(&db, shared_uri()) != BK_OK) {
+        d->other = -1;
+        return NULL;
+    }
+    for (int round = 0; round < d->rounds; round++) {
+        pthread_barrier_wait(d->barrier);
+        int rc = d->use_token ? bk_token_redeem(db, d->token[round], NULL, NULL, NULL)
+                              : bk_booking_cancel(db, &d->booking[round], 1, "race", NULL);
+        if (rc == BK_OK)
+            d->ok++;
+        else if (rc == (d->use_token ? BK_EUSED : BK_ESTALE))
+            d->lost++;
+        else {
+            fprintf(stderr, "duel round %d: %s (%s)\n", round, bk_strerror(rc), bk_errmsg(db));
+            d->other++;
+        }
+    }
+    bk_close(db);
+    return NULL;
+}
+
+static void run_duel(const char *name, int use_token)
+{
+    bk_db *setup = NULL;
+    ck_assert_int_eq(bk_open(&setup, shared_uri()), BK_OK);
+    bk_id provider, service;
+    make_provider(setup, &provider, &service, name);
+    static duel d[THREADS];
+    int n = rounds() / 3;
+    for (int round = 0; round < n; round++) {
+        bk_book_request req = BK_BOOK_REQUEST_INIT;
+        req.provider = provider;
+        req.service = service;
+        req.start = t0() + (bk_time)round * 3 * 3600;
+        req.now = t0() - 86400;
+        req.customer_name = "Duel";
+        req.customer_email = "duel@example.com";
+        bk_booking *b = NULL;
+        ck_assert_msg(bk_book(setup, &req, &b) == BK_OK, "%s", bk_errmsg(setup));
+        char token[BK_TOKEN_SIZE] = "";
+        if (use_token)
+            ck_assert_msg(bk_token_issue(setup, &b->id, BK_TOKEN_CANCEL, (bk_time)time(NULL) + 3600, token) == BK_OK,
+                          "%s", bk_errmsg(setup));
+        for (int i = 0; i < THREADS; i++) {
+            d[i].booking[round] = b->id;
+            memcpy(d[i].token[round], token, sizeof token);
+        }
+        bk_booking_free(b);
+    }
+    pthread_barrier_t barrier;
+    pthread_barrier_init(&barrier, NULL, THREADS);
+    pthread_t tid[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        d[i].barrier = &barrier;
+        d[i].rounds = n;
+        d[i].use_token = use_token;
+        d[i].ok = d[i].lost = d[i].other = 0;
+        ck_assert_int_eq(pthread_create(&tid[i], NULL, dueller, &d[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(tid[i], NULL);
+    pthread_barrier_destroy(&barrier);
+    int ok = 0, lost = 0, other = 0;
+    for (int i = 0; i < THREADS; i++) {
+        ok += d[i].ok;
+        lost += d[i].lost;
+        other += d[i].other;
+    }
+    ck_assert_int_eq(other, 0);
+    ck_assert_int_eq(ok, n);
+    ck_assert_int_eq(lost, n * (THREADS - 1));
+    /* Every booking was changed exactly once: version 2, cancelled. */
+    for (int round = 0; round < n; round++) {
+        bk_booking *b = NULL;
+        ck_assert_int_eq(bk_booking_get(setup, &d[0].booking[round], &b), BK_OK);
+        ck_assert_int_eq(b->lock_version, 2);
+        ck_assert_int_eq(b->status, BK_BOOKING_CANCELLED);
+        bk_booking_free(b);
+    }
+    ck_assert_int_eq(bk_provider_delete(setup, &provider), BK_OK);
+    ck_assert_int_eq(bk_provider_purge(setup, BK_TIME_MAX - 1, NULL), BK_OK);
+    bk_close(setup);
+}
+
+START_TEST(handles_racing_on_one_booking_one_wins_the_rest_are_stale)
+{
+    run_duel("duel-version", 0);
+}
+END_TEST
+
+START_TEST(concurrent_redeems_of_one_token_one_wins_the_rest_see_it_used)
+{
+    run_duel("duel-token", 1);
+}
+END_TEST
+
 static Suite *thread_suite(void)
 {
     Suite *s = suite_create("threads");
@@ -229,6 +343,8 @@ static Suite *thread_suite(void)
     tcase_add_test(tc, overlapping_starts_have_exactly_one_winner_per_round);
     tcase_add_test(tc, same_start_has_exactly_one_winner_per_round);
     tcase_add_test(tc, same_idempotency_key_returns_one_booking_to_every_thread);
+    tcase_add_test(tc, handles_racing_on_one_booking_one_wins_the_rest_are_stale);
+    tcase_add_test(tc, concurrent_redeems_of_one_token_one_wins_the_rest_see_it_used);
     if (strncmp(shared_uri(), "memory:", 7) == 0)
         tcase_add_test(tc, named_store_is_shared_and_private_store_is_not);
     suite_add_tcase(s, tc);

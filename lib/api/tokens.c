@@ -164,6 +164,11 @@ BK_API int bk_token_redeem(bk_db *db, const char *token, const bk_token_redeem_p
     if (t.action == BK_TOKEN_RESCHEDULE && (rc = v_time(db, "params.new_start", params->new_start)))
         return rc;
     rc = api_booking_token_action(db, &t.booking, t.action, hash, params, now, out);
+    if ((rc == BK_ESTATE || rc == BK_ESTALE) && db->store->token_get(db->store, hash, &sink, &db->err) == BK_OK &&
+        t.used_at != BK_TIME_UNSET)
+        /* A concurrent redeem of this token won; the booking's new state
+         * is its doing, so say what happened to the token. */
+        rc = api_fail(db, BK_EUSED, "token: already used");
     if (rc == BK_OK && out_action)
         *out_action = t.action;
     return rc;
