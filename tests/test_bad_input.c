@@ -3394,6 +3394,181 @@ START_TEST(open_ext_rejects_bad_options)
 END_TEST
 
 /* ================================================================== */
+/* Soft delete, credentials, tokens, customer data, archive (issue 4)  */
+/* ================================================================== */
+
+static int call_provider_restore(const bk_id *id, void *ctx)
+{
+    (void)ctx;
+    return bk_provider_restore(db, id);
+}
+
+static int call_set_password(const bk_id *id, void *ctx)
+{
+    (void)ctx;
+    return bk_provider_set_password(db, id, "long enough password");
+}
+
+static int call_set_password_hash(const bk_id *id, void *ctx)
+{
+    (void)ctx;
+    return bk_provider_set_password_hash(db, id,
+                                         "$argon2id$v=19$m=8192,t=1,p=1$c29tZXNhbHRzb21lc2FsdA$"
+                                         "Wk0EGcxwnUPWm4xeTTu1n2FUUaQmn2+w2Ayy4VA2B2k");
+}
+
+static int call_token_issue(const bk_id *id, void *ctx)
+{
+    char *out = ctx;
+    int rc = bk_token_issue(db, id, BK_TOKEN_CANCEL, (bk_time)time(NULL) + 3600, out);
+    EXPECT(out[0] == '\0', "[%s] token written after a failure", note);
+    return rc;
+}
+
+START_TEST(provider_restore_purge_and_passwords_reject_bad_input)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    FAILS(NULL, bk_provider_restore(NULL, &w.provider), BK_EINVAL, "db");
+    id_call_cases(call_provider_restore, NULL, "id", "provider", &w.provider, before);
+    FAILS(NULL, bk_provider_purge(NULL, 0, NULL), BK_EINVAL, "db");
+    const bk_time bad[] = {BK_TIME_MIN - 1, BK_TIME_MAX, INT64_MIN, INT64_MAX, BK_TIME_UNSET};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        size_t n = 7;
+        FAILS(db, bk_provider_purge(db, bad[i], &n), BK_EINVAL, "deleted_before");
+        EXPECT(n == 0, "purge: *n_purged not cleared");
+        UNCHANGED(before);
+    }
+    id_call_cases(call_set_password, NULL, "provider", "provider", &w.provider, before);
+    FAILS(NULL, bk_provider_set_password(NULL, &w.provider, "long enough"), BK_EINVAL, "db");
+    const char *bad_pw[] = {NULL, "", "seven77", "ok length but \xc3\x28 broken"};
+    for (size_t i = 0; i < sizeof bad_pw / sizeof *bad_pw; i++) {
+        NOTE("password %zu", i);
+        FAILS(db, bk_provider_set_password(db, &w.provider, bad_pw[i]), BK_EINVAL, "password");
+        FAILS(db, bk_provider_verify_password(db, w.a.username, bad_pw[i], NULL, NULL), BK_EINVAL, "password");
+    }
+    char *huge = malloc(2000);
+    memset(huge, 'p', 1999);
+    huge[1999] = '\0';
+    FAILS(db, bk_provider_set_password(db, &w.provider, huge), BK_EINVAL, "password");
+    free(huge);
+    note[0] = '\0';
+    id_call_cases(call_set_password_hash, NULL, "provider", "provider", &w.provider, before);
+    const char *bad_hash[] = {NULL, "", "plain text", "$2b$12$abcdefghijklmnopqrstuv", "$argon2i$v=19$m=8192,t=1,p=1$xx$yy",
+                              "$argon2id$v=19$m=,t=1,p=1$c2FsdA$aGFzaA"};
+    for (size_t i = 0; i < sizeof bad_hash / sizeof *bad_hash; i++) {
+        NOTE("hash %zu", i);
+        FAILS(db, bk_provider_set_password_hash(db, &w.provider, bad_hash[i]), BK_EINVAL, "argon2id_hash");
+    }
+    note[0] = '\0';
+    FAILS(NULL, bk_provider_verify_password(NULL, "x", "long enough", NULL, NULL), BK_EINVAL, "db");
+    FAILS(db, bk_provider_verify_password(db, NULL, "long enough", NULL, NULL), BK_EINVAL, "login");
+    FAILS(db, bk_provider_verify_password(db, "", "long enough", NULL, NULL), BK_EINVAL, "login");
+    FAILS(db, bk_provider_verify_password(db, "bad\xff", "long enough", NULL, NULL), BK_EINVAL, "login");
+    bk_id who;
+    int rehashed = 5;
+    FAILS(db, bk_provider_verify_password(db, w.a.username, "long enough", &who, &rehashed), BK_EDENIED, "login");
+    EXPECT(rehashed == 0, "verify: *out_rehashed not cleared");
+    UNCHANGED(before);
+    free(before);
+}
+END_TEST
+
+START_TEST(tokens_reject_bad_input)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    char out[BK_TOKEN_SIZE] = "";
+    FAILS(NULL, bk_token_issue(NULL, &w.booking, BK_TOKEN_CANCEL, (bk_time)time(NULL) + 60, out), BK_EINVAL, "db");
+    FAILS(db, bk_token_issue(db, &w.booking, BK_TOKEN_CANCEL, (bk_time)time(NULL) + 60, NULL), BK_EINVAL, "out");
+    id_call_cases(call_token_issue, out, "booking", "booking", &w.booking, before);
+    const int bad_action[] = {0, -1, 4, 1000};
+    for (size_t i = 0; i < sizeof bad_action / sizeof *bad_action; i++)
+        FAILS(db, bk_token_issue(db, &w.booking, (bk_token_action)bad_action[i], (bk_time)time(NULL) + 60, out),
+              BK_EINVAL, "action");
+    const bk_time bad_expiry[] = {BK_TIME_UNSET, BK_TIME_MAX, (bk_time)time(NULL) - 10, BK_TIME_MIN};
+    for (size_t i = 0; i < sizeof bad_expiry / sizeof *bad_expiry; i++)
+        FAILS(db, bk_token_issue(db, &w.booking, BK_TOKEN_CANCEL, bad_expiry[i], out), BK_EINVAL, "expires_at");
+    UNCHANGED(before);
+
+    SUCCEEDS(db, bk_token_issue(db, &w.booking, BK_TOKEN_RESCHEDULE, (bk_time)time(NULL) + 3600, out));
+    char *with_token = snapshot();
+    FAILS(NULL, bk_token_redeem(NULL, out, NULL, NULL, NULL), BK_EINVAL, "db");
+    const char *malformed[] = {NULL, "", "bkt1_", "bkt2_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                               "bkt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                               "bkt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                               "bkt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+                               "bkt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB" /* not canonical */};
+    for (size_t i = 0; i < sizeof malformed / sizeof *malformed; i++) {
+        NOTE("token %zu", i);
+        bk_booking *b = (bk_booking *)(void *)&sentinel_target;
+        bk_token_action act = BK_TOKEN_CANCEL;
+        FAILS(db, bk_token_redeem(db, malformed[i], NULL, &b, &act), BK_EINVAL, "token");
+        EXPECT(b == NULL && act == 0, "[%s] outputs not cleared", note);
+    }
+    note[0] = '\0';
+    FAILS(db, bk_token_redeem(db, "bkt1_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NULL, NULL, NULL), BK_ENOTFOUND,
+          "token");
+    bk_token_redeem_params rp = BK_TOKEN_REDEEM_PARAMS_INIT;
+    rp.version = 0;
+    FAILS(db, bk_token_redeem(db, out, &rp, NULL, NULL), BK_EINVAL, "params");
+    rp.version = 99;
+    FAILS(db, bk_token_redeem(db, out, &rp, NULL, NULL), BK_EINVAL, "params");
+    bk_token_redeem_params_init(&rp);
+    bk_token_redeem_params_init(NULL);
+    EXPECT(rp.version == BK_TOKEN_REDEEM_PARAMS_VERSION && rp.new_start == BK_TIME_UNSET, "params init");
+    FAILS(db, bk_token_redeem(db, out, &rp, NULL, NULL), BK_EINVAL, "new_start"); /* reschedule needs one */
+    rp.new_start = BK_TIME_MAX + 1;
+    FAILS(db, bk_token_redeem(db, out, &rp, NULL, NULL), BK_EINVAL, "new_start");
+    rp.new_start = w.free_slot;
+    rp.now = INT64_MAX;
+    FAILS(db, bk_token_redeem(db, out, &rp, NULL, NULL), BK_EINVAL, "now");
+    UNCHANGED(with_token);
+    free(with_token);
+    free(before);
+}
+END_TEST
+
+START_TEST(customer_data_and_archive_calls_reject_bad_input)
+{
+    world w;
+    world_make(&w);
+    char *before = snapshot();
+    char *json = (char *)(void *)&sentinel_target;
+    FAILS(NULL, bk_customer_export(NULL, "a@b.c", &json), BK_EINVAL, "db");
+    FAILS(db, bk_customer_export(db, "a@b.c", NULL), BK_EINVAL, "out_json");
+    const char *bad_email[] = {NULL, "", "no-at-sign", "two@@ats", "sp ace@x.y", "bad\xff@x.y"};
+    for (size_t i = 0; i < sizeof bad_email / sizeof *bad_email; i++) {
+        NOTE("email %zu", i);
+        json = (char *)(void *)&sentinel_target;
+        FAILS(db, bk_customer_export(db, bad_email[i], &json), BK_EINVAL, "customer_email");
+        EXPECT(json == NULL, "[%s] *out_json not cleared", note);
+        size_t n = 3;
+        FAILS(db, bk_customer_erase(db, bad_email[i], &n), BK_EINVAL, "customer_email");
+        EXPECT(n == 0, "[%s] *n_erased not cleared", note);
+        UNCHANGED(before);
+    }
+    note[0] = '\0';
+    FAILS(NULL, bk_customer_erase(NULL, "a@b.c", NULL), BK_EINVAL, "db");
+    FAILS(NULL, bk_bookings_anonymise(NULL, 0, NULL), BK_EINVAL, "db");
+    FAILS(NULL, bk_booking_archive(NULL, 0, 10, NULL), BK_EINVAL, "db");
+    const bk_time bad[] = {BK_TIME_MIN - 1, BK_TIME_MAX, INT64_MIN, INT64_MAX, BK_TIME_UNSET};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        FAILS(db, bk_bookings_anonymise(db, bad[i], NULL), BK_EINVAL, "ended_before");
+        FAILS(db, bk_booking_archive(db, bad[i], 10, NULL), BK_EINVAL, "ended_before");
+        UNCHANGED(before);
+    }
+    const size_t bad_batch[] = {0, 100001, SIZE_MAX};
+    for (size_t i = 0; i < sizeof bad_batch / sizeof *bad_batch; i++)
+        FAILS(db, bk_booking_archive(db, w.now, bad_batch[i], NULL), BK_EINVAL, "batch_size");
+    UNCHANGED(before);
+    free(before);
+}
+END_TEST
+
+/* ================================================================== */
 /* Suites                                                              */
 /* ================================================================== */
 
@@ -3538,6 +3713,9 @@ static Suite *booking_suite(void)
     tcase_add_test(b, booking_cancel_twice_is_a_state_error_and_changes_nothing);
     tcase_add_test(b, lifecycle_moves_reject_bad_ids_stale_versions_and_forbidden_moves);
     tcase_add_test(b, reschedule_rejects_bad_input_and_changes_nothing);
+    tcase_add_test(b, provider_restore_purge_and_passwords_reject_bad_input);
+    tcase_add_test(b, tokens_reject_bad_input);
+    tcase_add_test(b, customer_data_and_archive_calls_reject_bad_input);
     suite_add_tcase(s, b);
     return s;
 }
