@@ -524,11 +524,14 @@ ${DAY}T10:30:00Z	${DAY}T11:00:00Z"
     expect "the race left one booking" 0 "Racer"
     jcheck "the race left one booking" 'len(d) == 1 and d[0]["start"] == "2026-01-05T10:00:00Z"'
 
-    # ---- delete a provider with everything it has
+    # ---- soft-delete a provider: gone from lists and slot queries
     bkq provider-delete "$PR"
     expect "provider-delete" 0 "deleted $PR"
-    bkq provider-get "$PR"
-    expect "provider-get after delete" 1 "" "not found"
+    bkq --json provider-list
+    expect "provider-list after a soft delete" 0
+    jcheck "provider-list after a soft delete" "all(p['id'] != '$PR' for p in d)"
+    bkq slots --provider "$PR" --service "$SR" --from 2026-01-05T00:00:00Z --to 2026-01-06T00:00:00Z
+    expect "slots of a deleted provider" 1 "" "not found"
 
     # A developer's database: take our schemas away again.
     if [ -n "$SCHEMA_OPT" ] && command -v psql >/dev/null 2>&1; then

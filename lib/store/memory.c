@@ -1546,7 +1546,7 @@ static int schedule_load_locked(struct mdata *d, const bk_schedule_request *req,
     if (!p)
         return BK_ENOTFOUND;
     if (p->rec.deleted_at != BK_TIME_UNSET)
-        return bk_store_error(err, BK_ENOTFOUND, "provider: deleted");
+        return bk_store_error(err, BK_ENOTFOUND, "provider: not found");
     struct msvc *s = find_svc_of(d, p, &req->service, err);
     if (!s)
         return BK_ENOTFOUND;

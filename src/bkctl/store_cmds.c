@@ -1200,7 +1200,7 @@ static const command commands[] = {
       {"avatar-url", "URL", O_OPT}, END_OPTS}},
     {"provider-list", NULL, "list the providers (id, username, email, zone, name)", cmd_provider_list, {END_OPTS}},
     {"provider-get", "ID", "print a provider", cmd_provider_get, {END_OPTS}},
-    {"provider-delete", "ID", "delete a provider with everything it has, bookings included", cmd_provider_delete,
+    {"provider-delete", "ID", "soft-delete a provider: hidden from lists and slot queries, restorable", cmd_provider_delete,
      {END_OPTS}},
 
     {"service-create", NULL, "create a service (minutes; --step 0 = the duration); prints its id",
