@@ -110,9 +110,12 @@ static const char *tm(bk_time t)
 
 static void put_provider(sbuf *b, const bk_provider *p)
 {
-    sb_printf(b, "provider v%u %s user=%s email=%s name=%s tz=%s biz=%s desc=%s avatar=%s created=%s updated=%s\n",
+    sb_printf(b,
+              "provider v%u %s user=%s email=%s name=%s tz=%s biz=%s desc=%s avatar=%s created=%s updated=%s "
+              "deleted=%s\n",
               p->version, p->id.s, nz(p->username), nz(p->email), nz(p->full_name), nz(p->timezone),
-              nz(p->business_name), nz(p->description), nz(p->avatar_url), tm(p->created_at), tm(p->updated_at));
+              nz(p->business_name), nz(p->description), nz(p->avatar_url), tm(p->created_at), tm(p->updated_at),
+              tm(p->deleted_at));
 }
 
 static void put_service(sbuf *b, const bk_service *s)
@@ -151,12 +154,13 @@ static void put_booking(sbuf *b, const bk_booking *k)
 {
     sb_printf(b,
               "booking v%u %s of %s svc %s [%s,%s) before=%d after=%d status=%s lock=%lld key=%s cust=%s "
-              "email=%s phone=%s tz=%s notes=%s reason=%s created=%s updated=%s confirmed=%s cancelled=%s\n",
+              "email=%s phone=%s tz=%s notes=%s reason=%s created=%s updated=%s confirmed=%s cancelled=%s "
+              "archived=%s\n",
               k->version, k->id.s, k->provider.s, k->service.s, tm(k->start), tm(k->end), k->buffer_before_minutes,
               k->buffer_after_minutes, nz(bk_booking_status_name(k->status)), (long long)k->lock_version,
               nz(k->idempotency_key), nz(k->customer_name), nz(k->customer_email), nz(k->customer_phone),
               nz(k->customer_timezone), nz(k->notes), nz(k->cancellation_reason), tm(k->created_at),
-              tm(k->updated_at), tm(k->confirmed_at), tm(k->cancelled_at));
+              tm(k->updated_at), tm(k->confirmed_at), tm(k->cancelled_at), tm(k->archived_at));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1176,6 +1180,82 @@ static int c_timezone_list(fx *f, sbuf *out, sbuf *bad)
     return rc;
 }
 
+/* ---- soft delete, tokens, customer data, archive ---- */
+
+static int c_provider_restore(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)out;
+    (void)bad;
+    return bk_provider_restore(f->db, &f->alice);
+}
+
+static int c_provider_purge(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)bad;
+    size_t n = 99;
+    int rc = bk_provider_purge(f->db, BK_TIME_MAX - 1, &n);
+    if (rc == BK_OK)
+        sb_printf(out, "purged %zu\n", n);
+    return rc;
+}
+
+static int c_token_issue(fx *f, sbuf *out, sbuf *bad)
+{
+    char token[BK_TOKEN_SIZE] = "x";
+    int rc = bk_token_issue(f->db, &f->pending, BK_TOKEN_CONFIRM, (bk_time)time(NULL) + 3600, token);
+    if (rc == BK_OK)
+        sb_printf(out, "token of %zu characters\n", strlen(token));
+    else if (token[0] != '\0')
+        sb_printf(bad, "token written after a failure; ");
+    return rc;
+}
+
+static int c_customer_export(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)f;
+    char *json = (char *)&json;
+    int rc = bk_customer_export(f->db, "CARLA@example.org", &json);
+    if (rc == BK_OK) {
+        /* exported_at is the clock: only the bookings are compared. */
+        const char *list = strstr(json, "\"bookings\"");
+        sb_printf(out, "%s\n", list ? list : json);
+        bk_string_free(json);
+    } else if (json != NULL) {
+        sb_printf(bad, "*out_json not NULL after failure; ");
+    }
+    return rc;
+}
+
+static int c_customer_erase(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)bad;
+    size_t n = 99;
+    int rc = bk_customer_erase(f->db, "Carla@Example.org", &n);
+    if (rc == BK_OK)
+        sb_printf(out, "erased %zu\n", n);
+    return rc;
+}
+
+static int c_bookings_anonymise(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)bad;
+    size_t n = 99;
+    int rc = bk_bookings_anonymise(f->db, BK_TIME_MAX - 1, &n);
+    if (rc == BK_OK)
+        sb_printf(out, "anonymised %zu\n", n);
+    return rc;
+}
+
+static int c_booking_archive(fx *f, sbuf *out, sbuf *bad)
+{
+    (void)bad;
+    size_t n = 99;
+    int rc = bk_booking_archive(f->db, BK_TIME_MAX - 1, 1, &n);
+    if (rc == BK_OK)
+        sb_printf(out, "archived %zu\n", n);
+    return rc;
+}
+
 typedef struct call {
     const char *name;
     call_fn fn;
@@ -1192,6 +1272,13 @@ static const call calls[] = {
     {"bk_provider_update", c_provider_update, 0, 1},
     {"bk_provider_list", c_provider_list, 0, 0},
     {"bk_provider_delete", c_provider_delete, 0, 1},
+    {"bk_provider_restore", c_provider_restore, 0, 0},
+    {"bk_provider_purge", c_provider_purge, 0, 0},
+    {"bk_token_issue", c_token_issue, 0, 0},
+    {"bk_customer_export", c_customer_export, 0, 0},
+    {"bk_customer_erase", c_customer_erase, 0, 1},
+    {"bk_bookings_anonymise", c_bookings_anonymise, 0, 1},
+    {"bk_booking_archive", c_booking_archive, 0, 1},
     {"bk_service_create", c_service_create, 0, 1},
     {"bk_service_get", c_service_get, 0, 0},
     {"bk_service_update", c_service_update, 0, 1},

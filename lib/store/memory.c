@@ -2020,7 +2020,10 @@ static int mem_bookings_erase(bk_store *self, const char *email_key, bk_time end
             src[BS_CUSTOMER_EMAIL] = email;
             src[BS_EMAIL_KEY] = email;
             char **own = bki_calloc(BS_COUNT, sizeof *own);
-            if (!own || strs_dup(own, src, BS_COUNT) != 0 || pvec_reserve(&found, 1) || pvec_reserve(&fresh, 1)) {
+            int dup_failed = !own || strs_dup(own, src, BS_COUNT) != 0;
+            if (dup_failed || pvec_reserve(&found, 1) || pvec_reserve(&fresh, 1)) {
+                if (!dup_failed)
+                    strs_free(own, BS_COUNT);
                 bki_free(own);
                 rc = oom(err);
                 break;
