@@ -190,6 +190,24 @@ lines" --avatar-url https://example.com/a.png
     expect "cancel a missing booking" 1 "" "not found"
     bk --db $M provider-delete $NIL
     expect "provider-delete a missing id" 1 "" "not found"
+    bk --db $M provider-restore $NIL
+    expect "provider-restore a missing id" 1 "" "not found"
+
+    # The data-rights and retention commands' own checks.
+    bk --db $M booking-list --provider $NIL --status bogus
+    expect "booking-list --status bogus" 2 "" "--status"
+    bk --db $M archive --before 2026-01-01T00:00:00Z --batch 0
+    expect "archive --batch 0" 2 "" "--batch"
+    bk --db $M archive
+    expect "archive without --before" 2 "" "--before"
+    bk --db $M customer-export --email not-an-address
+    expect "customer-export of a bad address" 2 "" "customer_email"
+    bk --db $M --json customer-erase --email nobody@example.com
+    expect "customer-erase of an unknown customer" 0 '"erased": 0'
+    bk --db $M anonymise --before 2026-01-01T00:00:00Z
+    expect "anonymise an empty store" 0 "anonymised 0"
+    bk --db $M provider-purge --before 2026-01-01
+    expect "provider-purge --before a date" 2 "" "--before"
 
     # Refused by the library as invalid: 2, its message names the field.
     bk --db $M provider-create --username bob --email bob@example.com --full-name Bob --timezone Europe/Berlim
@@ -524,6 +542,38 @@ ${DAY}T10:30:00Z	${DAY}T11:00:00Z"
     expect "the race left one booking" 0 "Racer"
     jcheck "the race left one booking" 'len(d) == 1 and d[0]["start"] == "2026-01-05T10:00:00Z"'
 
+    # ---- customer data: list filters, export, erase; archive, retention
+    if [ -n "$PY" ]; then
+        rid=$(echo "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+        remail=$(echo "$out" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)[0]["customer_email"])')
+        upper=$(echo "$remail" | tr 'a-z' 'A-Z')
+        capital=$(echo "$remail" | sed 's/^r/R/')
+        bkq --json booking-list --provider "$PR" --status confirmed --status pending --customer-email "$upper"
+        expect "booking-list by status and customer email" 0
+        jcheck "booking-list by status and customer email" 'len(d) == 1'
+        bkq --json booking-list --provider "$PR" --status cancelled
+        jcheck "booking-list --status cancelled" 'len(d) == 0'
+        bkq customer-export --email "$capital"
+        expect "customer-export" 0 '"format": "libbooking.customer-export"'
+        bkq --json customer-export --email "$capital"
+        jcheck "customer-export" "len(d['bookings']) == 1 and d['bookings'][0]['id'] == '$rid'"
+        bkq cancel "$rid" --version 1 --reason "test"
+        expect "cancel the raced booking" 0 "cancelled"
+        bkq --json archive --before 2030-01-01T00:00:00Z --batch 1
+        expect "archive" 0 '"archived"'
+        jcheck "archive (the earlier steps' final bookings too)" 'd["archived"] >= 1'
+        bkq --json booking-list --provider "$PR" --include-cancelled
+        jcheck "an archived booking is still listed" 'len(d) == 1 and d[0]["status"] == "cancelled"'
+        bkq customer-erase --email "$remail"
+        expect "customer-erase" 0 "erased 1"
+        bkq --json customer-export --email "$remail"
+        jcheck "nothing left to export" 'len(d["bookings"]) == 0'
+        bkq anonymise --before 2030-01-01T00:00:00Z
+        expect "anonymise" 0 "anonymised"
+        bkq anonymise --before 2030-01-01T00:00:00Z
+        expect "anonymise again: nothing left" 0 "anonymised 0"
+    fi
+
     # ---- soft-delete a provider: gone from lists and slot queries
     bkq provider-delete "$PR"
     expect "provider-delete" 0 "deleted $PR"
@@ -532,6 +582,13 @@ ${DAY}T10:30:00Z	${DAY}T11:00:00Z"
     jcheck "provider-list after a soft delete" "all(p['id'] != '$PR' for p in d)"
     bkq slots --provider "$PR" --service "$SR" --from 2026-01-05T00:00:00Z --to 2026-01-06T00:00:00Z
     expect "slots of a deleted provider" 1 "" "not found"
+    bkq provider-restore "$PR"
+    expect "provider-restore" 0 "restored $PR"
+    bkq provider-delete "$PR"
+    bkq provider-purge --before 2199-12-31T00:00:00Z
+    expect "provider-purge" 0 "purged 1"
+    bkq provider-get "$PR"
+    expect "provider-get after a purge" 1 "" "not found"
 
     # A developer's database: take our schemas away again.
     if [ -n "$SCHEMA_OPT" ] && command -v psql >/dev/null 2>&1; then

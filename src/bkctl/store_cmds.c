@@ -674,6 +674,41 @@ static int cmd_provider_delete(ctx *c)
     return rc != BK_OK ? lib_fail(c, rc) : deleted(c, &id);
 }
 
+static int cmd_provider_restore(ctx *c)
+{
+    bk_id id;
+    CHECK(get_id(c, NULL, &id));
+    OPEN(c);
+    int rc = bk_provider_restore(c->db, &id);
+    if (rc != BK_OK)
+        return lib_fail(c, rc);
+    if (c->json)
+        return emit(c, json_pack("{s:b, s:s}", "restored", 1, "id", id.s), NULL);
+    printf("restored %s\n", id.s);
+    return STORE_EXIT_OK;
+}
+
+/* "VERB N" (text) or {"VERB": N} (--json): what a bulk call did. */
+static int counted(ctx *c, int rc, const char *verb, size_t n)
+{
+    if (rc != BK_OK)
+        return lib_fail(c, rc);
+    if (c->json)
+        return emit(c, json_pack("{s:I}", verb, (json_int_t)n), NULL);
+    printf("%s %zu\n", verb, n);
+    return STORE_EXIT_OK;
+}
+
+static int cmd_provider_purge(ctx *c)
+{
+    bk_time before;
+    CHECK(get_time(c, "before", BK_TIME_UNSET, &before));
+    OPEN(c);
+    size_t n = 0;
+    int rc = bk_provider_purge(c->db, before, &n);
+    return counted(c, rc, "purged", n);
+}
+
 /* ------------------------------------------------------------------ */
 /* Services                                                            */
 /* ------------------------------------------------------------------ */
@@ -1114,6 +1149,13 @@ static int cmd_booking_list(ctx *c)
     CHECK(get_time(c, "from", BK_TIME_MIN, &f.from));
     CHECK(get_time(c, "to", BK_TIME_MAX, &f.to));
     f.include_cancelled = flag(c, "include-cancelled");
+    for (size_t i = 0; i < c->n_multi; i++) {
+        bk_booking_status st;
+        if (bk_booking_status_parse(c->multi[i], &st) != BK_OK)
+            return bad_value(c, "--status", c->multi[i], "pending, confirmed, cancelled, completed or no_show");
+        f.statuses |= BK_STATUS_BIT(st);
+    }
+    f.customer_email = opt(c, "customer-email");
     OPEN(c);
     bk_booking **list = NULL;
     size_t n = 0;
@@ -1129,6 +1171,59 @@ static int cmd_booking_list(ctx *c)
     }
     bk_booking_list_free(list, n);
     return emit(c, doc, booking_lines);
+}
+
+/* ------------------------------------------------------------------ */
+/* Customer data and retention                                         */
+/* ------------------------------------------------------------------ */
+
+static int cmd_customer_export(ctx *c)
+{
+    OPEN(c);
+    char *text = NULL;
+    int rc = bk_customer_export(c->db, opt(c, "email"), &text);
+    if (rc != BK_OK)
+        return lib_fail(c, rc);
+    /* JSON either way: as the library wrote it (indented), or with
+     * --json on one line like every other --json output. */
+    if (!c->json) {
+        printf("%s\n", text);
+        bk_string_free(text);
+        return STORE_EXIT_OK;
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    bk_string_free(text);
+    return emit(c, doc, NULL);
+}
+
+static int cmd_customer_erase(ctx *c)
+{
+    OPEN(c);
+    size_t n = 0;
+    int rc = bk_customer_erase(c->db, opt(c, "email"), &n);
+    return counted(c, rc, "erased", n);
+}
+
+static int cmd_anonymise(ctx *c)
+{
+    bk_time before;
+    CHECK(get_time(c, "before", BK_TIME_UNSET, &before));
+    OPEN(c);
+    size_t n = 0;
+    int rc = bk_bookings_anonymise(c->db, before, &n);
+    return counted(c, rc, "anonymised", n);
+}
+
+static int cmd_archive(ctx *c)
+{
+    bk_time before;
+    int64_t batch;
+    CHECK(get_time(c, "before", BK_TIME_UNSET, &before));
+    CHECK(get_int64(c, "batch", 1, 100000, "a batch size in 1..100000", 1000, &batch));
+    OPEN(c);
+    size_t n = 0;
+    int rc = bk_booking_archive(c->db, before, (size_t)batch, &n);
+    return counted(c, rc, "archived", n);
 }
 
 typedef int (*move_fn)(bk_db *db, const bk_id *id, int64_t expected_lock_version, bk_booking **out);
@@ -1202,6 +1297,9 @@ static const command commands[] = {
     {"provider-get", "ID", "print a provider", cmd_provider_get, {END_OPTS}},
     {"provider-delete", "ID", "soft-delete a provider: hidden from lists and slot queries, restorable", cmd_provider_delete,
      {END_OPTS}},
+    {"provider-restore", "ID", "undo provider-delete", cmd_provider_restore, {END_OPTS}},
+    {"provider-purge", NULL, "remove for good the providers deleted before INSTANT, with all they own",
+     cmd_provider_purge, {{"before", "INSTANT", O_REQ}, END_OPTS}},
 
     {"service-create", NULL, "create a service (minutes; --step 0 = the duration); prints its id",
      cmd_service_create,
@@ -1247,10 +1345,18 @@ static const command commands[] = {
       {"notes", "TEXT", O_OPT}, {"idempotency-key", "KEY", O_OPT}, {"now", "INSTANT", O_OPT}, END_OPTS}},
     {"booking-get", "ID", "print a booking", cmd_booking_get, {END_OPTS}},
     {"booking-list", NULL, "list a provider's bookings overlapping [FROM, TO) (default: all), live ones unless "
-                           "--include-cancelled",
+                           "--include-cancelled or --status; --customer-email compares case-insensitively",
      cmd_booking_list,
      {PROVIDER_OPT, {"from", "INSTANT", O_OPT}, {"to", "INSTANT", O_OPT}, {"include-cancelled", NULL, O_FLAG},
-      END_OPTS}},
+      {"status", "STATUS", O_MULTI}, {"customer-email", "ADDRESS", O_OPT}, END_OPTS}},
+    {"customer-export", NULL, "print every booking of a customer email as the JSON export (README)",
+     cmd_customer_export, {{"email", "ADDRESS", O_REQ}, END_OPTS}},
+    {"customer-erase", NULL, "erase a customer's personal fields from all their bookings", cmd_customer_erase,
+     {{"email", "ADDRESS", O_REQ}, END_OPTS}},
+    {"anonymise", NULL, "erase the personal fields of every booking that ended before INSTANT", cmd_anonymise,
+     {{"before", "INSTANT", O_REQ}, END_OPTS}},
+    {"archive", NULL, "move final bookings that ended before INSTANT to the archive, N per transaction",
+     cmd_archive, {{"before", "INSTANT", O_REQ}, {"batch", "N", O_OPT}, END_OPTS}},
     {"cancel", "ID", "cancel a booking whose lock_version is N", cmd_cancel,
      {{"version", "N", O_REQ}, {"reason", "TEXT", O_OPT}, END_OPTS}},
     {"confirm", "ID", "confirm a pending booking whose lock_version is N", cmd_confirm,
