@@ -11,6 +11,7 @@ PACKAGES="
   libicu-dev check libsubunit-dev libjansson-dev
   valgrind python3 python3-dateutil python3-icalendar
   libsodium-dev libpq-dev postgresql pgbouncer
+  ruby ruby-ffi ruby-minitest
 "
 
 missing=""

@@ -10,6 +10,9 @@
 #   3. valgrind  memcheck over build-ci/ (meson test --setup valgrind,
 #              defined in tests/meson.build): every suite but 'guard' and
 #              'pg'.
+#   Suite 'bindings' (Python and Ruby) runs in 1 only: an interpreter
+#   cannot load the ASan build, and it runs its own leak count and
+#   valgrind check (tests/test_bindings.sh).
 #
 # PostgreSQL.  Suite 'pg' (tests/meson.build) runs the conformance suites,
 # the torture and the fault test against a real server, each in a fresh
@@ -228,7 +231,7 @@ if setup_build build-asan -Dwerror=true -Db_sanitize=address,undefined -Db_lunde
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
         CK_TIMEOUT_MULTIPLIER=3 \
-            meson_test asan build-asan testlog.json --no-suite guard --no-suite pgbouncer
+            meson_test asan build-asan testlog.json --no-suite guard --no-suite pgbouncer --no-suite bindings
         pg_counts asan build-asan
     else
         note_problem "asan: ninja -C build-asan failed"
@@ -242,7 +245,7 @@ echo "run-all: asan run took $(elapsed "$t")"
 t=$(date +%s)
 say "3/3 valgrind memcheck (build-ci, --setup valgrind)"
 if [ "$plain_built" -eq 1 ]; then
-    meson_test valgrind build-ci testlog-valgrind.json --setup valgrind --no-suite guard --no-suite pg
+    meson_test valgrind build-ci testlog-valgrind.json --setup valgrind --no-suite guard --no-suite pg --no-suite bindings
 else
     note_problem "valgrind: skipped, the plain build failed"
 fi
