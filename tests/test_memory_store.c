@@ -1504,7 +1504,7 @@ START_TEST(booking_index_agrees_with_brute_force)
             ck_assert(model_overlaps(R.ev[e].start, R.ev[e].end, from, to));
 
         bk_schedule_request req = {1, mkid(K_PROV, 1), mkid(K_SVC, 1), from, to,
-                                   {2025, 1, 1}, {2025, 1, 1}, NULL};
+                                   {2025, 1, 1}, {2025, 1, 1}, NULL, 0, 0};
         rec_reset();
         ck_assert_int_eq(st->schedule_load(st, &req, &SINK, &err), BK_OK);
         int live = 0;
@@ -1557,7 +1557,7 @@ static void seed_schedule(void)
 static bk_schedule_request schedule_request(void)
 {
     bk_schedule_request req = {1, mkid(K_PROV, 1), mkid(K_SVC, 1), T0 + 8 * HOUR, T0 + 20 * HOUR,
-                               {2025, 6, 16}, {2025, 6, 17}, NULL};
+                               {2025, 6, 16}, {2025, 6, 17}, NULL, 0, 0};
     return req;
 }
 

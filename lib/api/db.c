@@ -48,7 +48,7 @@ void api_begin(bk_db *db) { store_err_clear(&db->err); }
 
 void api_thread_begin(void) { store_err_clear(&thread_err); }
 
-int api_fail(bk_db *db, int code, const char *fmt, ...)
+int(api_fail)(bk_db *db, int code, const char *fmt, ...) /* parenthesised: see api.h */
 {
     bk_store_err *err = db ? &db->err : &thread_err;
     err->code = code;

@@ -9,6 +9,7 @@
 #include <unicode/ucal.h>
 #include <unicode/udat.h>
 #include <unicode/udateintervalformat.h>
+#include <unicode/uloc.h>
 #include <unicode/uenum.h>
 #include <unicode/uformattedvalue.h>
 #include <unicode/ustring.h>
@@ -423,7 +424,7 @@ static int32_t zone_text(UDateFormat *zfmt, UDate t, UChar *out, int32_t cap, UE
     return udat_format(zfmt, t, out, cap, NULL, st);
 }
 
-static int locale_ok(const char *locale)
+static int locale_chars_ok(const char *locale)
 {
     size_t len = strlen(locale);
     if (len == 0 || len > 100)
@@ -446,12 +447,39 @@ static int check_style(bk_db *db, unsigned style)
     return BK_OK;
 }
 
-static int check_locale(bk_db *db, const char *locale)
+/* ICU opens a locale id as the name of a data bundle, and ids that are not
+ * locales ("supplementalData", "WhI=====C") crash udatpg_open and
+ * udtitvfmt_open (ICU 72; found by tests/fuzz/fuzz_time).  So the id must
+ * read as a BCP 47 tag whose language has 2-3 letters (or is "und"), and ICU
+ * is given the id made back from that tag. */
+int v_locale(bk_db *db, const char *locale, char *canon, size_t size)
 {
-    if (locale && !locale_ok(locale)) {
+    if (!locale)
+        locale = "en_US";
+    char tag[ULOC_FULLNAME_CAPACITY];
+    UErrorCode st = U_ZERO_ERROR;
+    int ok = locale_chars_ok(locale);
+    int32_t n = ok ? uloc_toLanguageTag(locale, tag, (int32_t)sizeof tag, 1, &st) : 0;
+    if (ok && U_SUCCESS(st) && st != U_STRING_NOT_TERMINATED_WARNING) {
+        size_t lang = strcspn(tag, "-");
+        ok = (lang == 2 || lang == 3) && (int32_t)strlen(tag) == n;
+    } else {
+        ok = 0;
+    }
+    if (ok) {
+        int32_t parsed = 0;
+        int32_t m = uloc_forLanguageTag(tag, canon, (int32_t)size, &parsed, &st);
+        ok = U_SUCCESS(st) && st != U_STRING_NOT_TERMINATED_WARNING && m < (int32_t)size;
+        if (ok && canon[0] == '\0')
+            snprintf(canon, size, "root"); /* "" would be the process's default locale */
+    }
+    if (st == U_MEMORY_ALLOCATION_ERROR)
+        return api_fail(db, BK_ENOMEM, "locale: out of memory (ICU)");
+    if (!ok) {
         char q[200];
         return api_fail(db, BK_EINVAL,
-                        "locale: '%s' is not an ICU locale id (1-100 bytes of ASCII letters, digits and _-@=;.)",
+                        "locale: '%s' is not an ICU locale id (a 2-3 letter language, then up to 100 bytes of "
+                        "ASCII letters, digits and _-@=;.)",
                         api_quote(q, sizeof q, locale, 40));
     }
     return BK_OK;
@@ -608,9 +636,11 @@ BK_API int bk_slot_format(const bk_slot *slot, const char *zone, const char *loc
         return rc;
     if (slot->end <= slot->start)
         return api_fail(NULL, BK_EINVAL, "end: must be after start");
-    if ((rc = check_style(NULL, style)) || (rc = check_locale(NULL, locale)) || (rc = v_zone(NULL, "zone", zone, NULL)))
+    char canon[ULOC_FULLNAME_CAPACITY];
+    if ((rc = check_style(NULL, style)) || (rc = v_locale(NULL, locale, canon, sizeof canon)) ||
+        (rc = v_zone(NULL, "zone", zone, NULL)))
         return rc;
-    return format_interval(NULL, slot->start, slot->end, zone, locale ? locale : "en_US", style, buf, buf_size);
+    return format_interval(NULL, slot->start, slot->end, zone, canon, style, buf, buf_size);
 }
 
 BK_API int bk_booking_format(bk_db *db, const bk_id *booking, const char *zone, const char *locale, unsigned style,
@@ -621,8 +651,9 @@ BK_API int bk_booking_format(bk_db *db, const bk_id *booking, const char *zone, 
         return api_fail(db, BK_EINVAL, "buf: NULL or empty");
     buf[0] = '\0';
     int rc;
-    if ((rc = v_id(db, "booking", booking)) || (rc = check_style(db, style)) || (rc = check_locale(db, locale)) ||
-        (zone && (rc = v_zone(db, "zone", zone, NULL))))
+    char canon[ULOC_FULLNAME_CAPACITY];
+    if ((rc = v_id(db, "booking", booking)) || (rc = check_style(db, style)) ||
+        (rc = v_locale(db, locale, canon, sizeof canon)) || (zone && (rc = v_zone(db, "zone", zone, NULL))))
         return rc;
     bk_booking *b = NULL;
     bk_provider *p = NULL;
@@ -635,7 +666,7 @@ BK_API int bk_booking_format(bk_db *db, const bk_id *booking, const char *zone, 
     if (rc == BK_OK)
         rc = v_zone(db, "zone", zone, NULL); /* a stored zone, so known: this only loads its table */
     if (rc == BK_OK)
-        rc = format_interval(db, b->start, b->end, zone, locale ? locale : "en_US", style, buf, buf_size);
+        rc = format_interval(db, b->start, b->end, zone, canon, style, buf, buf_size);
     bk_booking_free(b);
     bk_provider_free(p);
     return rc;

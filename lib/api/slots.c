@@ -77,6 +77,8 @@ static int sink_blocked(void *ctx, const bk_blocked *b)
     bk_blocked *copy = rec_blocked_dup(b);
     if (!copy)
         return BK_ENOMEM;
+    /* An array of pointers: the element is the pointer.
+     * NOLINTNEXTLINE(bugprone-sizeof-expression) */
     if (push((void **)&s->recurring, &s->n_recurring, &s->cap_recurring, sizeof copy, &copy)) {
         bk_blocked_free(copy);
         return BK_ENOMEM;
@@ -166,8 +168,11 @@ void api_schedule_forget_booking(api_schedule *s, const bk_id *id)
     s->n_busy = kept;
 }
 
-static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_time data_from, bk_time data_to,
-                     int64_t first_day, int64_t last_day, const char *key, api_schedule *s)
+/* [from, to) is where the slots looked at start: the store may narrow its
+ * bookings and blocked periods to what those slots can touch (store.h). */
+static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_time from, bk_time to,
+                     bk_time data_from, bk_time data_to, int64_t first_day, int64_t last_day, const char *key,
+                     api_schedule *s)
 {
     bk_schedule_request req;
     memset(&req, 0, sizeof req);
@@ -179,6 +184,8 @@ static int load_once(bk_db *db, const bk_id *provider, const bk_id *service, bk_
     req.first_date = civil_bk_date_from_days(first_day);
     req.last_date = civil_bk_date_from_days(last_day);
     req.idempotency_key = key;
+    req.slots_from = from;
+    req.slots_to = to;
     bk_store_sink sink = {s, sink_provider, sink_service, sink_availability, sink_override,
                           sink_blocked, sink_booking, sink_keyed, NULL, NULL};
     int rc = db->store->schedule_load(db->store, &req, &sink, &db->err);
@@ -206,7 +213,7 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
     memset(s, 0, sizeof *s);
     bk_time data_from = from - LOAD_MARGIN, data_to = to + LOAD_MARGIN;
     int64_t first_day = civil_floor_div(data_from, 86400), last_day = civil_floor_div(data_to, 86400);
-    int rc = load_once(db, provider, service, data_from, data_to, first_day, last_day, idempotency_key, s);
+    int rc = load_once(db, provider, service, from, to, data_from, data_to, first_day, last_day, idempotency_key, s);
     if (rc == BK_OK)
         rc = load_zone(db, s);
     int64_t need_first = 0, need_last = 0;
@@ -216,7 +223,7 @@ int api_schedule_load(bk_db *db, const bk_id *provider, const bk_id *service, bk
                            s->service->buffer_after_minutes, &need_first, &need_last, &need_from, &need_to);
         if (need_first < first_day || need_last > last_day || need_from < data_from || need_to > data_to) {
             api_schedule_free(s);
-            rc = load_once(db, provider, service, need_from < data_from ? need_from : data_from,
+            rc = load_once(db, provider, service, from, to, need_from < data_from ? need_from : data_from,
                            need_to > data_to ? need_to : data_to, need_first < first_day ? need_first : first_day,
                            need_last > last_day ? need_last : last_day, idempotency_key, s);
             if (rc == BK_OK)

@@ -5,6 +5,7 @@
 
 #include <unicode/udat.h>
 #include <unicode/udatpg.h>
+#include <unicode/uloc.h>
 #include <unicode/ustring.h>
 
 #include "api/api.h"
@@ -40,7 +41,7 @@ BK_API int bk_time_parse_iso(const char *text, bk_time *out)
     }
     if (!civil_date_valid(y, mo, d) || h > 23 || mi > 59 || s > 59)
         return api_fail(NULL, BK_EINVAL, "time: '%s' is not a valid instant in 1900-2199", text);
-    *out = civil_days_from_date(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    *out = civil_days_from_date(y, mo, d) * 86400 + (bk_time)h * 3600 + (bk_time)mi * 60 + s;
     return BK_OK;
 }
 
@@ -92,11 +93,12 @@ BK_API int bk_time_format(bk_time t, const char *zone, const char *locale, const
         locale = "en_US";
     if (!skeleton)
         skeleton = "yMMMdEEEjmz";
-    if (strlen(locale) > 100 || strlen(skeleton) > 100)
-        return api_fail(NULL, BK_EINVAL, "locale/skeleton: longer than 100 bytes");
-    /* ICU would read a garbled locale id as the root locale, silently. */
-    if (!strutil_utf8_valid(locale, strlen(locale)))
-        return api_fail(NULL, BK_EINVAL, "locale: not valid UTF-8");
+    if (strlen(skeleton) > 100)
+        return api_fail(NULL, BK_EINVAL, "skeleton: longer than 100 bytes");
+    char canon[ULOC_FULLNAME_CAPACITY];
+    if ((rc = v_locale(NULL, locale, canon, sizeof canon)) != BK_OK)
+        return rc;
+    locale = canon;
 
     UErrorCode st = U_ZERO_ERROR;
     UChar uzone[128], uskel[128], pattern[256], result[512];

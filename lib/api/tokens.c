@@ -98,7 +98,8 @@ BK_API int bk_token_issue(bk_db *db, const bk_id *booking, bk_token_action actio
     randombytes_buf(secret, sizeof secret);
     token_hash(secret, t.hash);
     char text[BK_TOKEN_SIZE];
-    memcpy(text, TOKEN_PREFIX, TOKEN_PREFIX_LEN);
+    /* The prefix only: sodium_bin2base64 writes the rest and the NUL. */
+    memcpy(text, TOKEN_PREFIX, TOKEN_PREFIX_LEN); /* NOLINT(bugprone-not-null-terminated-result) */
     sodium_bin2base64(text + TOKEN_PREFIX_LEN, sizeof text - TOKEN_PREFIX_LEN, secret, sizeof secret,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(secret, sizeof secret);

@@ -88,9 +88,11 @@ int v_email(bk_db *db, const char *field, const char *s, int required)
     if (!required && !*s)
         return BK_OK;
     const char *at = strchr(s, '@');
-    if (!at || at == s || !at[1] || strchr(at + 1, '@'))
+    if (!at || at == s || !at[1] || strchr(at + 1, '@')) {
+        char q[200];
         return api_fail(db, BK_EINVAL, "%s: '%s' is not an email address (one '@' between two non-empty parts)",
-                        field, s);
+                        field, api_quote(q, sizeof q, s, 60));
+    }
     for (const char *p = s; *p; p++)
         if ((unsigned char)*p <= ' ')
             return api_fail(db, BK_EINVAL, "%s: must not contain spaces or control characters", field);

@@ -238,12 +238,13 @@ static int sort_overrides(const engine_input *in, const engine_override ***out)
         i++;
     if (i >= in->n_overrides)
         return BK_OK;
-    const engine_override **v = bki_malloc(in->n_overrides * sizeof *v);
+    /* An array of pointers: the element is the pointer. */
+    const engine_override **v = bki_malloc(in->n_overrides * sizeof *v); /* NOLINT(bugprone-sizeof-expression) */
     if (!v)
         return BK_ENOMEM;
     for (i = 0; i < in->n_overrides; i++)
         v[i] = &in->overrides[i];
-    qsort(v, in->n_overrides, sizeof *v, override_ptr_cmp);
+    qsort(v, in->n_overrides, sizeof *v, override_ptr_cmp); /* NOLINT(bugprone-sizeof-expression) */
     *out = v;
     return BK_OK;
 }

@@ -161,7 +161,8 @@ EOF
         [ "$user" = "$(id -un)" ] || chown "$user:" "$dir/data/conf.d.conf"
         grep -q "^include_if_exists = 'conf.d.conf'" "$dir/data/postgresql.conf" ||
             echo "include_if_exists = 'conf.d.conf'" >>"$dir/data/postgresql.conf"
-        if as_owner "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null 2>&1; then
+        if as_owner env -u MALLOC_PERTURB_ "$BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
+            >/dev/null 2>&1; then
             started=1
             break
         fi
@@ -218,15 +219,18 @@ EOF
     fi
 
     # pg_ctl for the fault test: as the owner, logging to the cluster's log
-    # (a restarted server must not inherit the test's stdout and stderr).
+    # (a restarted server must not inherit the test's stdout and stderr),
+    # and without meson's MALLOC_PERTURB_, which the restarted server would
+    # otherwise inherit and pay for on every allocation for the rest of the
+    # run.
     cat >"$dir/pg_ctl" <<EOF
 #!/bin/sh
 # written by tests/pg/cluster.sh: pg_ctl as the cluster's owner
 cd /
 if [ "\$(id -u)" -eq 0 ]; then
-    exec runuser -u $user -- "$BIN/pg_ctl" -l "$dir/postgres.log" "\$@" </dev/null
+    exec runuser -u $user -- env -u MALLOC_PERTURB_ "$BIN/pg_ctl" -l "$dir/postgres.log" "\$@" </dev/null
 fi
-exec "$BIN/pg_ctl" -l "$dir/postgres.log" "\$@" </dev/null
+exec env -u MALLOC_PERTURB_ "$BIN/pg_ctl" -l "$dir/postgres.log" "\$@" </dev/null
 EOF
     chmod 0755 "$dir/pg_ctl"
 

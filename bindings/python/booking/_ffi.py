@@ -276,6 +276,8 @@ class bk_schedule_request(Structure):
         ("first_date", bk_date),
         ("last_date", bk_date),
         ("idempotency_key", c_char_p),
+        ("slots_from", bk_time),
+        ("slots_to", bk_time),
     ]
 
 

@@ -106,7 +106,8 @@ typedef struct bk_store_sink {
  *  4. every override of the provider dated in [first_date, last_date];
  *  5. every blocked period of the provider overlapping [from, to);
  *  6. every live booking of the provider whose occupied range overlaps
- *     [from, to);
+ *     [from, to), of which the library reads only id, start, end, the
+ *     buffers and status (the other fields may be left unset);
  *  7. if idempotency_key is not NULL, the provider's booking holding that
  *     key, through keyed_booking (whatever its status or time).
  *  A backend may return more than asked (say, all blocked periods); the
@@ -120,6 +121,16 @@ typedef struct bk_schedule_request {
     bk_date first_date;
     bk_date last_date;
     const char *idempotency_key;
+    /* Store version 2.  When from <= slots_from < slots_to <= to, the
+     * library looks only at slots starting in [slots_from, slots_to), and a
+     * backend may narrow 5 to the one-off periods overlapping
+     * [slots_from, slots_to + D) (recurring ones as before) and 6 to
+     * [slots_from - Bb, slots_to + D + Ba), D, Bb and Ba being the
+     * service's duration and buffers in minutes: [from, to) carries
+     * margins for the zone and the longest service, which a busy
+     * provider's bookings fill. */
+    bk_time slots_from;
+    bk_time slots_to;
 } bk_schedule_request;
 
 /** Which bookings booking_list returns, ordered by start, then id

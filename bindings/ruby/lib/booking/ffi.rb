@@ -125,7 +125,8 @@ module Booking
 
     class BkScheduleRequest < ::FFI::Struct
       layout :version, :uint, :provider, BkId, :service, BkId, :from, :int64, :to, :int64,
-             :first_date, BkDate, :last_date, BkDate, :idempotency_key, :pointer
+             :first_date, BkDate, :last_date, BkDate, :idempotency_key, :pointer,
+             :slots_from, :int64, :slots_to, :int64
     end
 
     class BkStoreBookingQuery < ::FFI::Struct
