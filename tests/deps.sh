@@ -12,6 +12,7 @@ PACKAGES="
   valgrind python3 python3-dateutil python3-icalendar
   libsodium-dev libpq-dev postgresql pgbouncer
   ruby ruby-ffi ruby-minitest
+  abigail-tools clang clang-tidy libclang-rt-14-dev cppcheck gcovr
 "
 
 missing=""

@@ -10,8 +10,13 @@
 #   3. they are exactly the BK_API declarations of include/booking.h and
 #      include/booking/sys/store.h;
 #   4. every exported symbol carries, as its default version (@@), the node
-#      of booking.sym that lists it (today: all BOOKING_1.0);
-#   5. the SONAME is libbooking.so.1.
+#      of booking.sym that lists it;
+#   5. the SONAME is libbooking.so.1;
+#   6. the nodes of booking.sym form one chain: BOOKING_1.0 first, with no
+#      parent, then BOOKING_1.1, BOOKING_1.2, ... each inheriting from the
+#      one before ("BOOKING_1.1 { ... } BOOKING_1.0;"), so that the
+#      functions a release adds get a node of their own (tests/abi/check.sh
+#      checks that released nodes never change).
 # Appends "passed failed" (counted in checks) to $BK_TEST_TALLY when set.
 set -eu
 
@@ -105,21 +110,26 @@ awk '
     END {
         gsub(/[{};:]/, " & ", text)
         n = split(text, tok, /[ \t]+/)
-        node = ""; section = ""
+        node = ""; section = ""; closed = ""
         for (k = 1; k <= n; k++) {
             t = tok[k]
             if (t == "") continue
             if (t == "{") { if (depth == 0) { node = prev; section = "global" } depth++; prev = ""; continue }
-            if (t == "}") { depth--; if (depth == 0) { node = ""; section = "" } prev = ""; continue }
+            if (t == "}") { depth--; if (depth == 0) { closed = node; node = ""; section = "" } prev = ""; continue }
             if (t == ":") { section = prev; prev = ""; continue }
             if (t == ";") {
                 if (depth > 0 && section == "global" && prev != "" && prev != "*")
                     print prev, node
+                # "} PARENT;" or "};": the node just closed and its parent
+                if (depth == 0 && closed != "") {
+                    print closed, (prev == "" ? "-" : prev) > nodefile
+                    closed = ""
+                }
                 prev = ""; continue
             }
             prev = t
         }
-    }' "$symfile" >"$tmp/sym.pairs"
+    }' nodefile="$tmp/sym.nodes" "$symfile" >"$tmp/sym.pairs"
 cut -d' ' -f1 "$tmp/sym.pairs" | LC_ALL=C sort -u >"$tmp/promised"
 awk '{ print $2 }' "$tmp/sym.pairs" | LC_ALL=C sort -u >"$tmp/nodes.promised"
 
@@ -220,6 +230,21 @@ if [ "$soname" = "$EXPECTED_SONAME" ]; then
     ok "SONAME is $soname"
 else
     fail "SONAME is '${soname:-(none)}', expected $EXPECTED_SONAME"
+fi
+
+# 6. the node chain: "BOOKING_1.0 -", "BOOKING_1.1 BOOKING_1.0", ... in
+#    file order.
+chain=$(awk -v major="${EXPECTED_SONAME##*.}" '
+    { want = "BOOKING_" major "." (NR - 1)
+      parent = (NR == 1 ? "-" : "BOOKING_" major "." (NR - 2))
+      if ($1 != want || $2 != parent)
+          printf "      node %d is \"%s\" inheriting \"%s\"; expected \"%s\" inheriting \"%s\"\n", NR, $1, $2, want, parent }
+    END { if (NR == 0) print "      no version node" }' "$tmp/sym.nodes")
+if [ -z "$chain" ]; then
+    ok "version nodes form one chain: $(awk '{ print $1 }' "$tmp/sym.nodes" | words)"
+else
+    fail "the version nodes of $symfile do not form the chain BOOKING_1.0, BOOKING_1.1 { } BOOKING_1.0; ...:"
+    echo "$chain"
 fi
 
 tally_and_exit
